@@ -1,0 +1,256 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Dispatch
+import Synchronization
+
+/// What the engine can say about a path instead of a hash.
+public enum FileProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The path does not exist (or vanished between listing and reading).
+    case notFound
+    case permissionDenied
+    /// A FIFO, socket or device: never opened for reading.
+    case notRegularFile(FileType)
+    /// A directory named without `--recursive`.
+    case isDirectory
+    /// A symbolic link that was not followed.
+    case symlink
+    /// Following the link leads back into itself (ELOOP).
+    case symlinkLoop
+    /// Size, modification time or identity changed while the file was read.
+    case changedWhileReading
+    case ioError(Int32)
+
+    public var description: String {
+        switch self {
+        case .notFound: return "No such file or directory"
+        case .permissionDenied: return "Permission denied"
+        case .notRegularFile(let type): return "not a regular file (\(type)), not read"
+        case .isDirectory: return "Is a directory"
+        case .symlink: return "symbolic link, not followed"
+        case .symlinkLoop: return "Too many levels of symbolic links"
+        case .changedWhileReading: return "file changed while it was being read; no hash"
+        case .ioError(let code): return String(cString: strerror(code))
+        }
+    }
+
+    static func from(errno code: Int32) -> FileProblem {
+        switch code {
+        case ENOENT, ENOTDIR: return .notFound
+        case EACCES, EPERM: return .permissionDenied
+        case ELOOP: return .symlinkLoop
+        default: return .ioError(code)
+        }
+    }
+}
+
+/// The type of a file system object, from `lstat`/`stat`.
+public enum FileType: String, Hashable, Sendable, CustomStringConvertible, Codable {
+    case regular, directory, symlink, fifo, socket, characterDevice = "character-device",
+         blockDevice = "block-device", unknown
+
+    init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: self = .regular
+        case S_IFDIR: self = .directory
+        case S_IFLNK: self = .symlink
+        case S_IFIFO: self = .fifo
+        case S_IFSOCK: self = .socket
+        case S_IFCHR: self = .characterDevice
+        case S_IFBLK: self = .blockDevice
+        default: self = .unknown
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// A regular file found by the walker, with the identity it had when listed.
+public struct FileEntry: Hashable, Sendable {
+    public var path: RawPath
+    public var size: Int64
+    public var device: UInt64
+    public var inode: UInt64
+    public var mode: UInt32
+    /// True when the listed name is a symbolic link that was followed to this file.
+    public var viaSymlink: Bool
+
+    /// Any execute bit set.
+    public var isExecutable: Bool { mode & 0o111 != 0 }
+}
+
+/// A hashed file.
+public struct FileDigest: Hashable, Sendable {
+    public var path: RawPath
+    public var size: Int64
+    public var sha256: SHA256Digest
+    /// The first bytes of the file (up to 64), read in the same pass: enough to tell ELF, PE or `#!`.
+    public var head: [UInt8]
+    public var mode: UInt32
+}
+
+/// One result of the engine, in deterministic order.
+public struct HashOutcome: Sendable {
+    public var path: RawPath
+    public var result: Result<FileDigest, FileProblem>
+
+    public var digest: FileDigest? { if case .success(let d) = result { d } else { nil } }
+    public var problem: FileProblem? { if case .failure(let p) = result { p } else { nil } }
+}
+
+/// When the walker follows symbolic links.
+public enum SymlinkPolicy: Sendable {
+    /// Report every symlink as a symlink.
+    case never
+    /// Follow links named as operands, not those found inside directories (like `find -H`).
+    case operands
+    /// Follow every link (like `find -L`); directory cycles are detected and reported.
+    case always
+}
+
+/// Hashes many files on all cores: one Crypto++ state and one reused read buffer per worker,
+/// so memory stays bounded by `workers × bufferSize` whatever the file sizes and counts.
+public struct FileHasher: Sendable {
+    public var workers: Int
+    public var bufferSize: Int
+
+    public init(workers: Int? = nil, bufferSize: Int = 1 << 20) {
+        self.workers = max(1, workers ?? FileHasher.onlineCores)
+        self.bufferSize = max(4096, bufferSize)
+    }
+
+    public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// Lists `operands` (recursively when asked) and hashes every regular file found.
+    /// Results come sorted by path bytes; problems are listed among them at their path.
+    public func hash(
+        _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
+        progress: (@Sendable (Progress) -> Void)? = nil
+    ) -> [HashOutcome] {
+        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive)
+        var outcomes = hash(entries: listing.files, followSymlinks: symlinks != .never, progress: progress)
+        outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
+        outcomes.sort { $0.path < $1.path }
+        return outcomes
+    }
+
+    /// Progress of a running hash.
+    public struct Progress: Sendable {
+        public var filesDone: Int
+        public var filesTotal: Int
+        public var bytesDone: Int64
+        public var bytesTotal: Int64
+    }
+
+    /// Hashes listed files; results are in the order of `entries`.
+    /// Work is handed out largest file first so one big file does not end the run on one core.
+    public func hash(entries: [FileEntry], followSymlinks: Bool = false,
+                     progress: (@Sendable (Progress) -> Void)? = nil) -> [HashOutcome] {
+        let count = entries.count
+        guard count > 0 else { return [] }
+        let schedule = entries.indices.sorted { entries[$0].size > entries[$1].size }
+        let results = ResultSlots(count: count)
+        let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let bytesDone = Atomic<Int64>(0)
+        let bytesTotal = entries.reduce(Int64(0)) { $0 + $1.size }
+        let workerCount = min(workers, count)
+        let bufferSize = self.bufferSize
+
+        do {
+            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
+                var hasher = SHA256()
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+                defer { buffer.deallocate() }
+                while true {
+                    let slot = next.add(1, ordering: .relaxed).oldValue
+                    if slot >= count { break }
+                    let index = schedule[slot]
+                    let entry = entries[index]
+                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &hasher, buffer: buffer)
+                    results.store(HashOutcome(path: entry.path, result: result), at: index)
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
+                    progress?(Progress(filesDone: finished, filesTotal: count, bytesDone: bytes, bytesTotal: bytesTotal))
+                }
+            }
+        }
+        return results.collect()
+    }
+
+    /// Hashes one file already known to be regular; reports it changed if its identity, size or
+    /// mtime differ from the listing or between the start and the end of the read.
+    private func hashOne(_ entry: FileEntry, follow: Bool, hasher: inout SHA256,
+                         buffer: UnsafeMutableRawBufferPointer) -> Result<FileDigest, FileProblem> {
+        var flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
+        if !follow { flags |= O_NOFOLLOW }
+        let fd = entry.path.withCString { open($0, flags) }
+        if fd < 0 {
+            let code = errno
+            // O_NOFOLLOW on a symlink gives ELOOP: the name was replaced by a link since listing.
+            if code == ELOOP && !follow { return .failure(.changedWhileReading) }
+            return .failure(.from(errno: code))
+        }
+        defer { close(fd) }
+        var before = stat()
+        guard fstat(fd, &before) == 0 else { return .failure(.from(errno: errno)) }
+        guard FileType(mode: before.st_mode) == .regular else {
+            // Swapped for something else after listing; we opened it non-blocking and read nothing.
+            return .failure(.changedWhileReading)
+        }
+        guard UInt64(before.st_dev) == entry.device, UInt64(before.st_ino) == entry.inode else {
+            return .failure(.changedWhileReading)
+        }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        var total: Int64 = 0
+        var head = [UInt8]()
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                _ = hasher.finalize()  // reset the state for the next file
+                return .failure(.from(errno: code))
+            }
+            if head.count < 64 {
+                let take = min(64 - head.count, n)
+                head.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<take]))
+            }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            total += Int64(n)
+        }
+        let digest = hasher.finalize()
+        var after = stat()
+        guard fstat(fd, &after) == 0 else { return .failure(.from(errno: errno)) }
+        if after.st_size != before.st_size || total != Int64(before.st_size)
+            || after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec {
+            return .failure(.changedWhileReading)
+        }
+        return .success(FileDigest(path: entry.path, size: total, sha256: digest, head: head,
+                                   mode: UInt32(before.st_mode)))
+    }
+}
+
+/// Write-once result slots shared by the workers; each index is written by exactly one worker.
+private final class ResultSlots: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<HashOutcome?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func store(_ outcome: HashOutcome, at index: Int) { storage[index] = outcome }
+
+    func collect() -> [HashOutcome] { (0..<count).map { storage[$0]! } }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A file system path as the kernel sees it: bytes, not necessarily UTF-8.
+///
+/// Endpoint trees contain names that are not valid UTF-8; a `String` would silently replace
+/// those bytes, so everything that touches the file system keeps the bytes.
+public struct RawPath: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ string: String) { self.bytes = Array(string.utf8) }
+
+    /// Lossy display form (invalid UTF-8 shows as U+FFFD). Never use it to open a file.
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The path as a String when its bytes are valid UTF-8.
+    public var string: String? { String(validating: bytes, as: UTF8.self) }
+
+    public var isAbsolute: Bool { bytes.first == UInt8(ascii: "/") }
+
+    /// Byte-wise order, the order `LC_ALL=C sort` gives.
+    public static func < (a: RawPath, b: RawPath) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+
+    /// `self/name`, without doubling a trailing slash.
+    public func appending(_ name: [UInt8]) -> RawPath {
+        var out = bytes
+        if out.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        out.append(contentsOf: name)
+        return RawPath(bytes: out)
+    }
+
+    public func appending(_ name: String) -> RawPath { appending(Array(name.utf8)) }
+
+    /// The last path component's bytes.
+    public var lastComponent: [UInt8] {
+        var trimmed = bytes[...]
+        while trimmed.count > 1, trimmed.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
+        if let slash = trimmed.lastIndex(of: UInt8(ascii: "/")) { return Array(trimmed[(slash + 1)...]) }
+        return Array(trimmed)
+    }
+
+    /// Calls `body` with a NUL-terminated copy of the path. Paths containing NUL cannot exist.
+    public func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        var copy = bytes
+        copy.append(0)
+        return try copy.withUnsafeBufferPointer { buffer in
+            try buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count, body)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import CCryptoShim
+
+/// A SHA-256 digest: 32 bytes, printed as 64 lower-case hex digits.
+public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    public static let byteCount = 32
+
+    /// The 32 digest bytes.
+    public let bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Parses 64 hex digits. Upper case is accepted here; ``hex`` always prints lower case.
+    public init?(hex: some StringProtocol) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 64 else { return nil }
+        var out = [UInt8](repeating: 0, count: 32)
+        for i in 0..<32 {
+            guard let hi = hexValue(utf8[2 * i]), let lo = hexValue(utf8[2 * i + 1]) else { return nil }
+            out[i] = hi << 4 | lo
+        }
+        bytes = out
+    }
+
+    public var hex: String { hexString(bytes) }
+    public var description: String { hex }
+
+    public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = SHA256Digest(hex: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "not a SHA-256 hex digest: \(text)"))
+        }
+        self = value
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+}
+
+/// A streaming SHA-256 hasher over Crypto++. Not copyable: one state, one owner.
+public struct SHA256: ~Copyable {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let context = palisade_sha256_new() else { fatalError("out of memory allocating SHA-256 state") }
+        self.context = context
+    }
+
+    deinit { palisade_sha256_free(context) }
+
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        guard buffer.count > 0, let base = buffer.baseAddress else { return }
+        let status = palisade_sha256_update(context, base.assumingMemoryBound(to: UInt8.self), buffer.count)
+        precondition(status == 0, "SHA-256 update failed with status \(status)")
+    }
+
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        let array = Array(bytes)
+        array.withUnsafeBytes { update($0) }
+    }
+
+    /// Returns the digest and resets the state so the hasher can be reused.
+    public mutating func finalize() -> SHA256Digest {
+        var out = [UInt8](repeating: 0, count: 32)
+        let status = out.withUnsafeMutableBufferPointer { palisade_sha256_final(context, $0.baseAddress) }
+        precondition(status == 0, "SHA-256 final failed with status \(status)")
+        return SHA256Digest(bytes: out)!
+    }
+
+    /// One-shot digest of bytes in memory.
+    public static func hash(_ bytes: some Sequence<UInt8>) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    public static func hash(_ buffer: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(buffer)
+        return hasher.finalize()
+    }
+
+    /// The implementation Crypto++ selected on this CPU, e.g. "SHANI".
+    public static var provider: String { String(cString: palisade_sha256_provider()) }
+}
+
+@inline(__always)
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}
+
+/// Lower-case hex of arbitrary bytes.
+public func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(64)
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Lists regular files under operands without ever opening anything but directories.
+///
+/// - FIFOs, sockets and devices are reported, never opened (opening a FIFO for reading blocks).
+/// - Symbolic links are reported unless the policy says to follow them; loops are reported.
+/// - Directories are read with an explicit stack, so very deep trees cannot overflow the call stack.
+/// - An unreadable directory or a vanished entry is reported for that path and the walk goes on.
+public struct TreeWalker: Sendable {
+    public var symlinks: SymlinkPolicy
+
+    public init(symlinks: SymlinkPolicy = .operands) { self.symlinks = symlinks }
+
+    public struct Problem: Hashable, Sendable {
+        public var path: RawPath
+        public var problem: FileProblem
+    }
+
+    public struct Listing: Sendable {
+        /// Regular files, sorted by path bytes.
+        public var files: [FileEntry] = []
+        /// Everything that is not a hashable regular file, sorted by path bytes.
+        public var problems: [Problem] = []
+    }
+
+    /// Walks `operands`. Without `recursive`, a directory operand is reported as a directory.
+    public func walk(_ operands: [RawPath], recursive: Bool) -> Listing {
+        var listing = Listing()
+        var visitedDirectories = Set<DirectoryID>()
+        for operand in operands {
+            visit(operand, isOperand: true, recursive: recursive, into: &listing, visited: &visitedDirectories)
+        }
+        listing.files.sort { $0.path < $1.path }
+        listing.problems.sort { $0.path < $1.path }
+        return listing
+    }
+
+    private struct DirectoryID: Hashable { var device: UInt64; var inode: UInt64 }
+
+    private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, into listing: inout Listing,
+                       visited: inout Set<DirectoryID>) {
+        // Depth-first with an explicit stack of paths still to look at.
+        var pending: [(path: RawPath, isOperand: Bool)] = [(start, isOperand)]
+        while let (path, operand) = pending.popLast() {
+            var info = stat()
+            guard path.withCString({ lstat($0, &info) }) == 0 else {
+                listing.problems.append(Problem(path: path, problem: .from(errno: errno)))
+                continue
+            }
+            var type = FileType(mode: info.st_mode)
+            var viaSymlink = false
+            if type == .symlink {
+                let follow = symlinks == .always || (symlinks == .operands && operand)
+                guard follow else {
+                    listing.problems.append(Problem(path: path, problem: .symlink))
+                    continue
+                }
+                guard path.withCString({ stat($0, &info) }) == 0 else {
+                    let code = errno
+                    // A dangling link is a link to nothing: report it as such, a loop as a loop.
+                    listing.problems.append(Problem(path: path, problem: code == ENOENT ? .symlink : .from(errno: code)))
+                    continue
+                }
+                type = FileType(mode: info.st_mode)
+                viaSymlink = true
+            }
+            switch type {
+            case .regular:
+                listing.files.append(FileEntry(path: path, size: Int64(info.st_size), device: UInt64(info.st_dev),
+                                               inode: UInt64(info.st_ino), mode: UInt32(info.st_mode),
+                                               viaSymlink: viaSymlink))
+            case .directory:
+                guard recursive else {
+                    listing.problems.append(Problem(path: path, problem: .isDirectory))
+                    continue
+                }
+                let id = DirectoryID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+                guard visited.insert(id).inserted else {
+                    // Reached again through a followed link: a cycle (or a second way in).
+                    listing.problems.append(Problem(path: path, problem: .symlinkLoop))
+                    continue
+                }
+                switch readDirectory(path) {
+                case .failure(let problem):
+                    listing.problems.append(Problem(path: path, problem: problem))
+                case .success(let names):
+                    // Reverse so that popLast() visits names in ascending order.
+                    for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }).reversed() {
+                        pending.append((path.appending(name), false))
+                    }
+                }
+            default:
+                listing.problems.append(Problem(path: path, problem: .notRegularFile(type)))
+            }
+        }
+    }
+
+    /// Names in a directory, without `.` and `..`.
+    func readDirectory(_ path: RawPath) -> Result<[[UInt8]], FileProblem> {
+        guard let dir = path.withCString({ opendir($0) }) else { return .failure(.from(errno: errno)) }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { return .failure(.from(errno: errno)) }
+                break
+            }
+            let name: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let length = bytes.firstIndex(of: 0) ?? bytes.count
+                return Array(bytes[0..<length])
+            }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            names.append(name)
+        }
+        return .success(names)
+    }
+}

@@ -1,0 +1,3 @@
+import PalisadeCLI
+
+PalisadeMain.run()

@@ -1,0 +1,128 @@
+import Foundation
+import PalisadeTestSupport
+import Testing
+
+/// `palisade hash` against GNU sha256sum on the same files.
+@Suite("palisade hash")
+struct HashCommandTests {
+    /// Names that break naive tools: spaces, a newline, a carriage return, a backslash, non-UTF-8.
+    static let hostileNames: [[UInt8]] = [
+        Array("plain.txt".utf8),
+        Array("with space".utf8),
+        Array("new\nline".utf8),
+        Array("carriage\rreturn".utf8),
+        Array("back\\slash".utf8),
+        Array("both\\and\nnewline".utf8),
+        [0x6C, 0x61, 0x74, 0x69, 0x6E, 0x31, 0xE9],  // "latin1é" in ISO-8859-1: not UTF-8
+        Array("caf\u{e9}-utf8".utf8),
+        Array("sub dir/nested file".utf8),
+        Array("empty".utf8),
+        Array("big".utf8),
+    ]
+
+    func makeTree() throws -> TemporaryDirectory {
+        let dir = try TemporaryDirectory()
+        var generator = SystemRandomNumberGenerator()
+        for name in Self.hostileNames {
+            let contents: [UInt8]
+            switch String(decoding: name, as: UTF8.self) {
+            case "empty": contents = []
+            case "big": contents = (0..<(3 << 20) + 17).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            default: contents = Array("contents of \(name)".utf8)
+            }
+            try dir.write(name, contents)
+        }
+        return dir
+    }
+
+    @Test func outputIsByteIdenticalToSha256sumAndPassesCheck() throws {
+        let dir = try makeTree()
+        let ours = try run(Paths.palisade, ["hash", "-r", "."], cwd: dir.path)
+        #expect(ours.status == 0, "stderr: \(ours.err)")
+        #expect(ours.stderr.isEmpty)
+
+        // sha256sum over the same files, in the same (byte-sorted) order.
+        let listed = try run("/usr/bin/find", [".", "-type", "f", "-print0"], cwd: dir.path)
+        var names = listed.stdout.split(separator: 0).map { Array($0) }
+        names.sort { $0.lexicographicallyPrecedes($1) }
+        #expect(names.count == Self.hostileNames.count)
+        let gnu = try run("/usr/bin/xargs", ["-0", "sha256sum", "--"], cwd: dir.path,
+                          stdin: Data(names.joined(separator: [0]) + [0]))
+        #expect(gnu.status == 0)
+        #expect(ours.stdout == gnu.stdout)
+
+        let check = try run("/usr/bin/sha256sum", ["-c", "--strict", "-"], cwd: dir.path, stdin: ours.stdout)
+        #expect(check.status == 0, "sha256sum -c: \(check.out) \(check.err)")
+    }
+
+    @Test func jsonFormatListsFilesAndKeepsNonUTF8Bytes() throws {
+        let dir = try makeTree()
+        let result = try run(Paths.palisade, ["hash", "-r", "--format", "json", "."], cwd: dir.path)
+        #expect(result.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        let files = try #require(document["files"] as? [[String: Any]])
+        #expect(files.count == Self.hostileNames.count)
+        let latin = try #require(files.first { ($0["pathHex"] as? String) != nil })
+        #expect(latin["pathHex"] as? String == "2e2f6c6174696e31e9")
+        let empty = try #require(files.first { $0["path"] as? String == "./empty" })
+        #expect(empty["sha256"] as? String == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(empty["size"] as? Int == 0)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func hostileFilesAreReportedWithoutHanging() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("good", "good")
+        #expect(mkfifo("\(dir.path)/fifo", 0o644) == 0)
+        #expect(symlink("loop2", "\(dir.path)/loop1") == 0)
+        #expect(symlink("loop1", "\(dir.path)/loop2") == 0)
+        let socketMaker = try run("/usr/bin/python3", ["-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])", "\(dir.path)/socket"])
+        #expect(socketMaker.status == 0)
+
+        let result = try run(Paths.palisade, ["hash", "-r", "-L", dir.path], timeout: 60)
+        #expect(!result.timedOut)
+        #expect(result.status == 1)
+        #expect(result.out.contains("  \(dir.path)/good\n"))
+        #expect(result.err.contains("\(dir.path)/fifo: not a regular file (fifo)"))
+        #expect(result.err.contains("\(dir.path)/socket: not a regular file (socket)"))
+        #expect(result.err.contains("\(dir.path)/loop1: Too many levels of symbolic links"))
+
+        // Without -L, links inside the tree are reported as links.
+        let plain = try run(Paths.palisade, ["hash", "-r", dir.path], timeout: 60)
+        #expect(plain.err.contains("\(dir.path)/loop1: symbolic link, not followed"))
+
+        let missing = try run(Paths.palisade, ["hash", "\(dir.path)/does-not-exist", "\(dir.path)/good"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("does-not-exist: No such file or directory"))
+        #expect(missing.out.contains("/good\n"))
+    }
+
+    @Test(.enabled(if: isRoot && which("setpriv") != nil, "needs root to drop to an unprivileged user"))
+    func unreadableFileIsReportedForAnUnprivilegedUser() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("readable", "yes")
+        try dir.write("secret", "no", mode: 0o000)
+        // Root reads mode-000 files; run as nobody so the permission check is real.
+        let result = try run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                                  Paths.palisade, "hash", "-r", dir.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("\(dir.path)/secret: Permission denied"))
+        #expect(result.out.contains("/readable\n"))
+    }
+
+    @Test(.enabled(if: !isRoot, "as root, the setpriv test above makes the case real"))
+    func unreadableFileIsReportedWhenNotRoot() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("secret", "no", mode: 0o000)
+        let result = try run(Paths.palisade, ["hash", "-r", dir.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("secret: Permission denied"))
+    }
+
+    @Test func badArgumentsExitWithTwo() throws {
+        let result = try run(Paths.palisade, ["hash"])
+        #expect(result.status == 2)
+        let unknown = try run(Paths.palisade, ["hash", "--no-such-flag", "x"])
+        #expect(unknown.status == 2)
+    }
+}

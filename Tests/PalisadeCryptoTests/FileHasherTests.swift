@@ -1,0 +1,164 @@
+import Foundation
+import PalisadeTestSupport
+import Testing
+@testable import PalisadeCrypto
+
+@Suite("File-hashing engine")
+struct FileHasherTests {
+    @Test func hashesInDeterministicSortedOrder() throws {
+        let dir = try TemporaryDirectory()
+        var expected: [String: String] = [:]
+        for i in (0..<200).shuffled() {
+            let name = "d\(i % 7)/f\(i)"
+            let contents = String(repeating: "x", count: i * 37)
+            try dir.write(name, contents)
+            expected["\(dir.path)/\(name)"] = SHA256.hash(Array(contents.utf8)).hex
+        }
+        let first = FileHasher(workers: 4).hash([RawPath(dir.path)], recursive: true)
+        let second = FileHasher(workers: 1).hash([RawPath(dir.path)], recursive: true)
+        #expect(first.map(\.path) == second.map(\.path))
+        #expect(first.map(\.path) == first.map(\.path).sorted())
+        #expect(first.count == 200)
+        for outcome in first {
+            #expect(outcome.digest?.sha256.hex == expected[outcome.path.description])
+        }
+    }
+
+    @Test func fileRemovedBetweenListingAndReadingIsReported() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("keep", "a")
+        let gone = try dir.write("gone", "b")
+        let listing = TreeWalker().walk([RawPath(dir.path)], recursive: true)
+        #expect(listing.files.count == 2)
+        try FileManager.default.removeItem(atPath: gone)
+        let outcomes = FileHasher().hash(entries: listing.files)
+        #expect(outcomes.first { $0.path.description == gone }?.problem == .notFound)
+        #expect(outcomes.first { $0.path.description.hasSuffix("keep") }?.digest != nil)
+    }
+
+    @Test func fileReplacedAfterListingIsReportedChanged() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("swapped", "original")
+        let listing = TreeWalker().walk([RawPath(path)], recursive: false)
+        // Keep the original inode alive so the replacement cannot reuse its number.
+        #expect(link(path, "\(dir.path)/original") == 0)
+        let replacement = try dir.write("replacement", "replacement")
+        #expect(rename(replacement, path) == 0)
+        let outcome = try #require(FileHasher().hash(entries: listing.files).first)
+        #expect(outcome.problem == .changedWhileReading)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func fileGrowingWhileReadIsReportedChangedNotHashed() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("growing", "")
+        // A large sparse file takes a while to read; a writer appends to it meanwhile.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 512 << 20)
+        let stop = StopFlag()
+        let writer = Thread {
+            let appender = FileHandle(forWritingAtPath: path)!
+            while !stop.isSet {
+                appender.seekToEndOfFile()
+                appender.write(Data([0x41]))
+                usleep(200)
+            }
+            try? appender.close()
+        }
+        writer.start()
+        defer { stop.set() }
+        var sawChange = false
+        for _ in 0..<20 where !sawChange {
+            let outcome = FileHasher(workers: 1).hash([RawPath(path)], recursive: false)[0]
+            if outcome.problem == .changedWhileReading { sawChange = true }
+            // Whatever happened, a changing file never gets a hash of bytes that did not exist.
+            #expect(outcome.problem == .changedWhileReading || outcome.digest != nil)
+        }
+        stop.set()
+        #expect(sawChange)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func specialFilesAreReportedAndNeverOpened() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("regular", "r")
+        #expect(mkfifo("\(dir.path)/fifo", 0o644) == 0)
+        try bindSocket(at: "\(dir.path)/socket")
+        #expect(symlink("loop-b", "\(dir.path)/loop-a") == 0)
+        #expect(symlink("loop-a", "\(dir.path)/loop-b") == 0)
+        #expect(symlink("regular", "\(dir.path)/link") == 0)
+
+        let outcomes = FileHasher().hash([RawPath(dir.path)], recursive: true, symlinks: .never)
+        let byName = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.path.lastComponent, $0) })
+        #expect(byName[Array("fifo".utf8)]?.problem == .notRegularFile(.fifo))
+        #expect(byName[Array("socket".utf8)]?.problem == .notRegularFile(.socket))
+        #expect(byName[Array("loop-a".utf8)]?.problem == .symlink)
+        #expect(byName[Array("link".utf8)]?.problem == .symlink)
+        #expect(byName[Array("regular".utf8)]?.digest != nil)
+
+        let followed = FileHasher().hash([RawPath(dir.path)], recursive: true, symlinks: .always)
+        let followedByName = Dictionary(uniqueKeysWithValues: followed.map { ($0.path.lastComponent, $0) })
+        #expect(followedByName[Array("loop-a".utf8)]?.problem == .symlinkLoop)
+        #expect(followedByName[Array("link".utf8)]?.digest?.sha256 == SHA256.hash(Array("r".utf8)))
+
+        // A character device named directly is reported, not read.
+        let device = FileHasher().hash([RawPath("/dev/zero")], recursive: false)
+        #expect(device.first?.problem == .notRegularFile(.characterDevice))
+    }
+
+    @Test func directoryCycleThroughSymlinkIsReportedOnce() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("a/file", "x")
+        #expect(symlink("..", "\(dir.path)/a/up") == 0)
+        let outcomes = FileHasher().hash([RawPath(dir.path)], recursive: true, symlinks: .always)
+        #expect(outcomes.filter { $0.digest != nil }.count == 1)
+        #expect(outcomes.contains { $0.problem == .symlinkLoop })
+    }
+
+    @Test func veryDeepTreeIsWalkedWithoutRecursion() throws {
+        let dir = try TemporaryDirectory()
+        var current = dir.path
+        for _ in 0..<1500 {  // 3,000 bytes of path: deep, still under PATH_MAX
+            current += "/d"
+            #expect(mkdir(current, 0o755) == 0)
+        }
+        let leaf = current + "/leaf"
+        #expect(FileManager.default.createFile(atPath: leaf, contents: Data("deep".utf8)))
+        let outcomes = FileHasher().hash([RawPath(dir.path)], recursive: true)
+        #expect(outcomes.count == 1)
+        #expect(outcomes.first?.path.description == leaf)
+        #expect(outcomes.first?.digest?.sha256 == SHA256.hash(Array("deep".utf8)))
+    }
+
+    @Test func firstBytesAreKeptForTypeDetection() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("script", "#!/bin/sh\necho hi\n", mode: 0o755)
+        let digest = try #require(FileHasher().hash([RawPath(path)], recursive: false).first?.digest)
+        #expect(digest.head.starts(with: Array("#!".utf8)))
+        #expect(digest.mode & 0o111 != 0)
+    }
+}
+
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+/// Creates a listening UNIX socket file at `path`.
+func bindSocket(at path: String) throws {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (i, b) in bytes.enumerated() where i < raw.count - 1 { raw[i] = b }
+    }
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard result == 0 else { throw POSIXError(.EADDRINUSE) }
+    listen(fd, 1)
+}
