@@ -25,16 +25,46 @@ let package = Package(
             linkerSettings: [.linkedLibrary("cryptopp")]
         ),
         .target(name: "PalisadeCrypto", dependencies: ["CCryptoShim"]),
+        // System calls Swift's Glibc module lacks (renameat2 for atomic bundle replacement).
+        .target(name: "CSystem"),
+
+        // The versioned policy model: knows nothing of backends, files or crypto.
+        .target(name: "PalisadeModel"),
+        // What policies/ imports: customers, baselines, Linux/Windows sections, Allow/Deny.
+        .target(name: "PalisadeDSL", dependencies: ["PalisadeModel"]),
+
+        // Resolver, checks, one folder per backend emitter, bundle writer.
+        .target(name: "PalisadeCompiler", dependencies: ["PalisadeModel", "PalisadeCrypto", "CSystem"]),
+
         .target(name: "PalisadeCLI", dependencies: [
-            "PalisadeCrypto",
+            "PalisadeCrypto", "PalisadeModel", "PalisadeCompiler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "palisade", dependencies: ["PalisadeCLI"]),
+        // policies/: the MSP's customers, compiled by SwiftPM; the registry is generated from the files.
+        .target(name: "Policies", dependencies: ["PalisadeDSL", "PalisadeModel"], path: "policies",
+                plugins: ["RegistryPlugin"]),
+        .executableTarget(name: "palisade-registry", path: "Sources/RegistryGenerator"),
+        .plugin(name: "RegistryPlugin", capability: .buildTool(), dependencies: ["palisade-registry"],
+                path: "Sources/RegistryPlugin"),
+
+        // The MSP's binary (with policies) and the endpoint binary (same commands, no policies).
+        .executableTarget(name: "palisade", dependencies: ["PalisadeCLI", "Policies"]),
         .executableTarget(name: "palisade-endpoint", dependencies: ["PalisadeCLI"]),
+        .executableTarget(name: "palisade-bench", dependencies: ["PalisadeCrypto"]),
 
         .target(name: "PalisadeTestSupport", path: "Tests/PalisadeTestSupport"),
         .testTarget(name: "PalisadeCryptoTests", dependencies: ["PalisadeCrypto", "PalisadeTestSupport"]),
         .testTarget(name: "PalisadeCLITests", dependencies: ["PalisadeCLI", "PalisadeCrypto", "PalisadeTestSupport"]),
+        .testTarget(name: "PalisadeCompilerTests", dependencies: [
+            "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeCrypto", "PalisadeTestSupport",
+        ]),
+        // Each backend's tests run the real tool (fapolicyd's parser, apparmor_parser).
+        .testTarget(name: "FapolicydTests", dependencies: [
+            "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeTestSupport",
+        ]),
+        .testTarget(name: "AppArmorTests", dependencies: [
+            "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

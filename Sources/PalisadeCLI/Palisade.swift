@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PalisadeModel
 
 /// The root command. Executables call ``PalisadeMain/run(arguments:)``.
 public struct Palisade: ParsableCommand {
@@ -8,7 +9,7 @@ public struct Palisade: ParsableCommand {
         abstract: "Compile application allowlist/denylist policies for fapolicyd, AppArmor and AppLocker; verify endpoints.",
         discussion: "Exit status: 0 success or compliant; 1 findings, stale output or failed files; 2 cannot do the job.",
         version: PalisadeVersion.string,
-        subcommands: [HashCommand.self]
+        subcommands: [BuildCommand.self, HashCommand.self]
     )
 
     public init() {}
@@ -22,7 +23,9 @@ public enum PalisadeVersion {
 public enum PalisadeMain {
     /// Parses arguments, runs the command and exits with the documented exit codes
     /// (argument errors exit 2, not ArgumentParser's 64).
-    public static func run(arguments: [String]? = nil) -> Never {
+    /// `policies` is what `policies/` compiled to; nil in the endpoint binary, which carries none.
+    public static func run(policies: [CustomerPolicy]?, arguments: [String]? = nil) -> Never {
+        if let policies { PolicySource.install(policies) }
         do {
             var command = try Palisade.parseAsRoot(arguments)
             try command.run()

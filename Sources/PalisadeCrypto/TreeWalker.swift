@@ -100,7 +100,7 @@ public struct TreeWalker: Sendable {
     }
 
     /// Names in a directory, without `.` and `..`.
-    func readDirectory(_ path: RawPath) -> Result<[[UInt8]], FileProblem> {
+    public func readDirectory(_ path: RawPath) -> Result<[[UInt8]], FileProblem> {
         guard let dir = path.withCString({ opendir($0) }) else { return .failure(.from(errno: errno)) }
         defer { closedir(dir) }
         var names: [[UInt8]] = []

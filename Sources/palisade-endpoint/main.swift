@@ -1,3 +1,4 @@
 import PalisadeCLI
 
-PalisadeMain.run()
+// The endpoint binary: the same commands, no policies linked in.
+PalisadeMain.run(policies: nil)

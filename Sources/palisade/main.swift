@@ -1,3 +1,4 @@
 import PalisadeCLI
+import Policies
 
-PalisadeMain.run()
+PalisadeMain.run(policies: PolicyRegistry.customers)

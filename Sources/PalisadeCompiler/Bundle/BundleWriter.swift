@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CSystem
+import PalisadeCrypto
+
+/// Writes bundles atomically: into a temporary folder beside the target, flushed to disk, then
+/// swapped into place in one step (renameat2 RENAME_EXCHANGE). A failed or killed build leaves the
+/// previous bundle exactly as it was; leftovers of a killed build are removed by the next one.
+public struct BundleWriter: Sendable {
+    public var outputDirectory: String
+    /// Test hook: throw after writing this many files, as a disk-full or crash would.
+    public var failAfterFiles: Int?
+
+    public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
+
+    public struct WriteError: Error, CustomStringConvertible {
+        public var path: String
+        public var operation: String
+        public var code: Int32
+        public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    static let temporaryMarker = ".palisade-tmp-"
+
+    /// The temporary-folder prefix for a customer: `.<id>.palisade-tmp-`.
+    static func temporaryPrefix(_ id: String) -> String { "." + id + temporaryMarker }
+
+    public func write(_ bundle: BundleContents) throws {
+        try makeDirectories(outputDirectory)
+        removeLeftovers(of: bundle.customerID)
+        let target = outputDirectory + "/" + bundle.customerID
+        let temporary = outputDirectory + "/" + Self.temporaryPrefix(bundle.customerID) + String(getpid())
+        try? removeTree(temporary)
+        do {
+            try check(mkdir(temporary, 0o755), "mkdir", temporary)
+            var written = 0
+            for path in bundle.files.keys.sorted() {
+                if let limit = failAfterFiles, written >= limit {
+                    throw WriteError(path: temporary + "/" + path, operation: "write (injected failure)", code: EIO)
+                }
+                try writeFile(temporary + "/" + path, bundle.files[path]!)
+                written += 1
+            }
+            try syncDirectory(temporary)
+            if access(target, F_OK) == 0 {
+                try check(palisade_rename_exchange(temporary, target), "swap", target)
+                try syncDirectory(outputDirectory)
+                try removeTree(temporary)  // now holds the previous bundle
+            } else {
+                try check(rename(temporary, target), "rename", target)
+                try syncDirectory(outputDirectory)
+            }
+        } catch {
+            try? removeTree(temporary)
+            throw error
+        }
+    }
+
+    /// Removes a customer's bundle folder (a customer that no longer exists).
+    public func removeBundle(_ id: String) throws {
+        guard CustomerIDCheck.problem(with: id) == nil else { return }
+        try removeTree(outputDirectory + "/" + id)
+    }
+
+    /// Removes temporary folders that a killed build of this customer left behind.
+    func removeLeftovers(of id: String) {
+        guard case .success(let names) = TreeWalker().readDirectory(RawPath(outputDirectory)) else { return }
+        let prefix = Array(Self.temporaryPrefix(id).utf8)
+        for name in names where name.starts(with: prefix) {
+            try? removeTree(outputDirectory + "/" + String(decoding: name, as: UTF8.self))
+        }
+    }
+
+    private func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        if let slash = path.lastIndex(of: "/") { try makeDirectories(String(path[..<slash])) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        try check(fd, "create", path)
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw WriteError(path: path, operation: "write", code: errno)
+                }
+                offset += n
+            }
+        }
+        try check(fsync(fd), "fsync", path)
+    }
+
+    private func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try check(fd, "open", path)
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+
+    func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw WriteError(path: current, operation: "mkdir", code: errno)
+            }
+        }
+    }
+
+    /// Removes a folder and everything in it, without following symbolic links.
+    func removeTree(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            if case .success(let names) = TreeWalker().readDirectory(RawPath(path)) {
+                for name in names { try removeTree(path + "/" + String(decoding: name, as: UTF8.self)) }
+            }
+            try check(rmdir(path), "rmdir", path)
+        } else {
+            try check(unlink(path), "unlink", path)
+        }
+    }
+
+    private func check(_ result: Int32, _ operation: String, _ path: String) throws {
+        if result < 0 { throw WriteError(path: path, operation: operation, code: errno) }
+    }
+}

@@ -1,0 +1,56 @@
+import PalisadeModel
+
+/// Rules for endpoint paths that hold for every backend. Backends add their own encoding on top;
+/// these checks refuse what no backend should ever be handed.
+public enum EndpointPathCheck {
+    /// AppLocker's path variables (Microsoft's documentation lists exactly these).
+    public static let appLockerVariables: Set<String> = [
+        "%WINDIR%", "%SYSTEM32%", "%OSDRIVE%", "%PROGRAMFILES%", "%REMOVABLE%", "%HOT%",
+    ]
+
+    /// Why `path` is not a valid endpoint path on `platform`, or nil when it is.
+    public static func problem(with path: String, platform: Platform, isDirectory: Bool = false) -> String? {
+        if path.isEmpty { return "is empty" }
+        if path.unicodeScalars.contains(where: { $0.value == 0 }) { return "contains a NUL character" }
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "contains a control character"
+        }
+        switch platform {
+        case .linux:
+            guard path.hasPrefix("/") else { return "is relative; Linux endpoint paths start with '/'" }
+            let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            if components.contains("..") { return "contains a '..' component" }
+            if components.contains(".") { return "contains a '.' component" }
+            if components.dropLast().contains("") || (!isDirectory && path.hasSuffix("/") && path != "/") {
+                return isDirectory ? "contains an empty component ('//')" : "ends with '/' or contains '//'; name a file"
+            }
+        case .windows:
+            if path.contains("/") { return "contains '/'; Windows paths use '\\'" }
+            let components = path.split(separator: "\\", omittingEmptySubsequences: false)
+            guard let first = components.first else { return "is empty" }
+            let isDrive = first.count == 2 && first.last == ":" && first.first!.isASCII && first.first!.isLetter
+            let isVariable = appLockerVariables.contains(first.uppercased())
+            if !isDrive && !isVariable {
+                return "is not absolute; start with a drive (C:\\) or an AppLocker variable (\(appLockerVariables.sorted().joined(separator: ", ")))"
+            }
+            if components.contains("..") { return "contains a '..' component" }
+            if components.contains(".") { return "contains a '.' component" }
+            if path.unicodeScalars.contains(where: { "<>\"|?".unicodeScalars.contains($0) }) {
+                return "contains a character Windows forbids in paths (< > \" | ?)"
+            }
+        }
+        return nil
+    }
+}
+
+/// Customer ids become file and profile names.
+public enum CustomerIDCheck {
+    public static func problem(with id: String) -> String? {
+        if id.isEmpty { return "is empty" }
+        if id.utf8.count > 64 { return "is longer than 64 characters" }
+        let allowed = id.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+        if !allowed { return "may contain only lower-case letters, digits and '-'" }
+        if id.hasPrefix("-") || id.hasSuffix("-") { return "may not start or end with '-'" }
+        return nil
+    }
+}

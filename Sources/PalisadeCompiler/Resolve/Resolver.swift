@@ -1,0 +1,192 @@
+import PalisadeCrypto
+import PalisadeModel
+
+/// Turns authored policies into concrete rules: hashes reference files, expands reference trees.
+///
+/// All reference files of all customers are hashed in one parallel batch, each file once.
+public struct Resolver: Sendable {
+    /// Relative reference paths are taken from here (the repository or CI workspace).
+    public var workspace: String
+    public var hasher: FileHasher
+
+    public init(workspace: String, hasher: FileHasher = FileHasher()) {
+        self.workspace = workspace
+        self.hasher = hasher
+    }
+
+    public struct Result: Sendable {
+        public var customers: [ResolvedCustomer]
+        public var diagnostics: [Diagnostic]
+        /// Distinct reference files read.
+        public var filesHashed: Int
+    }
+
+    public func resolve(_ customers: [CustomerPolicy]) -> Result {
+        var diagnostics: [Diagnostic] = []
+
+        // 1. Everything to read: reference binaries, and the files of reference trees.
+        var binaryPaths = Set<String>()
+        var treePaths = Set<String>()
+        for customer in customers {
+            for rule in customer.rules {
+                switch rule.target {
+                case .binary(let reference, _): binaryPaths.insert(reference)
+                case .tree(let reference, _): treePaths.insert(reference)
+                default: break
+                }
+            }
+        }
+        var treeListings: [String: TreeWalker.Listing] = [:]
+        var entries: [RawPath: FileEntry] = [:]
+        var binaryProblems: [String: FileProblem] = [:]
+        let walker = TreeWalker(symlinks: .operands)
+        for reference in treePaths.sorted() {
+            let listing = walker.walk([absolute(reference)], recursive: true)
+            treeListings[reference] = listing
+            for file in listing.files { entries[file.path] = file }
+        }
+        for reference in binaryPaths.sorted() {
+            let listing = walker.walk([absolute(reference)], recursive: false)
+            if let file = listing.files.first {
+                entries[file.path] = file
+            } else if let problem = listing.problems.first {
+                binaryProblems[reference] = problem.problem
+            }
+        }
+
+        // 2. Hash in one batch.
+        let outcomes = hasher.hash(entries: entries.values.sorted { $0.path < $1.path })
+        var digests: [RawPath: FileDigest] = [:]
+        var readProblems: [RawPath: FileProblem] = [:]
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let digest): digests[outcome.path] = digest
+            case .failure(let problem): readProblems[outcome.path] = problem
+            }
+        }
+
+        // 3. Concrete rules per customer.
+        var resolved: [ResolvedCustomer] = []
+        for customer in customers {
+            let diagnosticsBefore = diagnostics.count
+            defer {
+                let mine = Array(diagnostics[diagnosticsBefore...]).forCustomer(customer.id)
+                diagnostics.replaceSubrange(diagnosticsBefore..., with: mine)
+            }
+            var rules: [ResolvedRule] = []
+            for rule in customer.rules {
+                let provenance = { (reference: String?) in
+                    Provenance(location: rule.location, source: rule.target.kindName, reference: reference,
+                               baseline: rule.baseline, metadata: rule.metadata)
+                }
+                switch rule.target {
+                case .binary(let reference, let endpointPath):
+                    let path = absolute(reference)
+                    guard let digest = digests[path] else {
+                        let problem = binaryProblems[reference] ?? readProblems[path] ?? .notFound
+                        diagnostics.append(.error("reference file '\(reference)' cannot be read: \(problem)", at: rule.location))
+                        continue
+                    }
+                    rules.append(make(rule, digest: digest, endpointPath: endpointPath, provenance: provenance(reference)))
+
+                case .tree(let reference, let mountPoint):
+                    guard let listing = treeListings[reference], !(listing.files.isEmpty && !listing.problems.isEmpty && listing.problems[0].path == absolute(reference)) else {
+                        let problem = treeListings[reference]?.problems.first?.problem ?? .notFound
+                        diagnostics.append(.error("reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
+                        continue
+                    }
+                    let root = absolute(reference)
+                    var count = 0
+                    for file in listing.files {
+                        guard let digest = digests[file.path] else {
+                            let problem = readProblems[file.path] ?? .notFound
+                            diagnostics.append(.error("file '\(file.path)' in reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
+                            continue
+                        }
+                        let kind = FileClassifier.kind(head: digest.head)
+                        guard FileClassifier.isExecutable(kind: kind, mode: digest.mode) else { continue }
+                        let relative = Array(file.path.bytes.dropFirst(root.bytes.count + (root.bytes.last == 0x2F ? 0 : 1)))
+                        guard let relativeText = String(validating: relative, as: UTF8.self) else {
+                            diagnostics.append(.error("file '\(file.path.description)' in reference tree '\(reference)' has a name that is not UTF-8; rename it or list it by hash", at: rule.location))
+                            continue
+                        }
+                        let endpointPath = join(mountPoint, relativeText, platform: rule.platform)
+                        if let problem = EndpointPathCheck.problem(with: endpointPath, platform: rule.platform) {
+                            diagnostics.append(.error("\(rule.platform.rawValue) endpoint path '\(endpointPath)' from reference tree '\(reference)' \(problem)", at: rule.location))
+                            continue
+                        }
+                        rules.append(make(rule, digest: digest, endpointPath: endpointPath,
+                                          provenance: provenance(reference + "/" + relativeText)))
+                        count += 1
+                    }
+                    for problem in listing.problems where problem.problem != .symlink {
+                        diagnostics.append(.warning("skipped '\(problem.path.description)' in reference tree '\(reference)': \(problem.problem)", at: rule.location))
+                    }
+                    if count == 0 {
+                        diagnostics.append(.warning("reference tree '\(reference)' contains no executables", at: rule.location))
+                    }
+
+                case .sha256(let hex, let endpointPath):
+                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: hex.lowercased(),
+                                              path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
+                                              windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
+                                              provenance: provenance(nil)))
+
+                case .path(let endpointPath):
+                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: endpointPath,
+                                              pathMatch: .file,
+                                              windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
+                                              provenance: provenance(nil)))
+
+                case .directory(let directory):
+                    let separator = rule.platform == .linux ? "/" : "\\"
+                    let normalized = directory.hasSuffix(separator) ? directory : directory + separator
+                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: normalized,
+                                              pathMatch: .directory,
+                                              windows: windowsAttributes(rule, path: nil, kind: nil, hash: nil),
+                                              provenance: provenance(nil)))
+
+                case .publisher(let condition):
+                    var attributes = windowsAttributes(rule, path: nil, kind: .pe, hash: nil)
+                    attributes?.publisher = condition
+                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, windows: attributes,
+                                              provenance: provenance(condition.reference)))
+                }
+            }
+            resolved.append(ResolvedCustomer(id: customer.id, displayName: customer.displayName, mode: customer.mode,
+                                             backendModes: customer.backendModes,
+                                             linuxConfinement: customer.linuxConfinement,
+                                             rules: rules.sorted(by: ResolvedRule.sortKey), location: customer.location))
+        }
+        return Result(customers: resolved, diagnostics: diagnostics, filesHashed: digests.count)
+    }
+
+    private func make(_ rule: PolicyRule, digest: FileDigest, endpointPath: String, provenance: Provenance) -> ResolvedRule {
+        let kind = FileClassifier.kind(head: digest.head)
+        return ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: digest.sha256.hex, size: digest.size,
+                            path: endpointPath, pathMatch: .file, fileKind: kind,
+                            windows: windowsAttributes(rule, path: endpointPath, kind: kind, hash: nil),
+                            provenance: provenance)
+    }
+
+    private func windowsAttributes(_ rule: PolicyRule, path: String?, kind: FileKind?, hash: String?) -> ResolvedWindowsAttributes? {
+        guard rule.platform == .windows else { return nil }
+        let collection = rule.windows?.collection ?? FileClassifier.appLockerCollection(path: path ?? "", kind: kind)
+        return ResolvedWindowsAttributes(collection: collection, userOrGroupSID: rule.windows?.userOrGroupSID ?? "S-1-1-0",
+                                         appLockerHash: hash)
+    }
+
+    private func absolute(_ reference: String) -> RawPath {
+        reference.hasPrefix("/") ? RawPath(reference) : RawPath(workspace).appending(reference)
+    }
+
+    private func join(_ mountPoint: String, _ relative: String, platform: Platform) -> String {
+        switch platform {
+        case .linux:
+            return mountPoint.hasSuffix("/") ? mountPoint + relative : mountPoint + "/" + relative
+        case .windows:
+            let windowsRelative = String(relative.map { $0 == "/" ? "\\" : $0 })
+            return mountPoint.hasSuffix("\\") ? mountPoint + windowsRelative : mountPoint + "\\" + windowsRelative
+        }
+    }
+}

@@ -1,0 +1,131 @@
+/// A customer's policy after the resolver ran: every rule is concrete (hashes computed, trees
+/// expanded), which is what emitters and `verify` consume. Emitters are pure functions of this.
+public struct ResolvedCustomer: Codable, Hashable, Sendable {
+    public var id: String
+    public var displayName: String
+    public var mode: Mode
+    public var backendModes: [Backend: Mode]
+    public var linuxConfinement: LinuxConfinement?
+    /// Sorted by ``ResolvedRule/sortKey``: deterministic whatever order the policy was written in.
+    public var rules: [ResolvedRule]
+    public var location: SourceLocation
+
+    public init(id: String, displayName: String, mode: Mode, backendModes: [Backend: Mode],
+                linuxConfinement: LinuxConfinement?, rules: [ResolvedRule], location: SourceLocation) {
+        self.id = id
+        self.displayName = displayName
+        self.mode = mode
+        self.backendModes = backendModes
+        self.linuxConfinement = linuxConfinement
+        self.rules = rules
+        self.location = location
+    }
+
+    public func mode(for backend: Backend) -> Mode { backendModes[backend] ?? mode }
+
+    public func rules(for platform: Platform) -> [ResolvedRule] { rules.filter { $0.platform == platform } }
+}
+
+/// How a rule matches on the endpoint.
+public enum PathMatch: String, Codable, Hashable, Sendable {
+    /// Exactly this file path.
+    case file
+    /// Any file under this directory (the path ends with the platform's separator).
+    case directory
+}
+
+/// One concrete rule.
+public struct ResolvedRule: Codable, Hashable, Sendable {
+    public var decision: Decision
+    public var platform: Platform
+    /// Lower-case hex SHA-256 of the file's content, when known.
+    public var sha256: String?
+    /// Size in bytes, when known from a reference file.
+    public var size: Int64?
+    /// The endpoint path (a file, or a directory prefix when ``pathMatch`` is `.directory`).
+    public var path: String?
+    public var pathMatch: PathMatch?
+    public var fileKind: FileKind?
+    /// Windows data: the Authenticode hash, collection, SID, publisher.
+    public var windows: ResolvedWindowsAttributes?
+    public var provenance: Provenance
+
+    public init(decision: Decision, platform: Platform, sha256: String? = nil, size: Int64? = nil,
+                path: String? = nil, pathMatch: PathMatch? = nil, fileKind: FileKind? = nil,
+                windows: ResolvedWindowsAttributes? = nil, provenance: Provenance) {
+        self.decision = decision
+        self.platform = platform
+        self.sha256 = sha256
+        self.size = size
+        self.path = path
+        self.pathMatch = pathMatch
+        self.fileKind = fileKind
+        self.windows = windows
+        self.provenance = provenance
+    }
+
+    /// Identity for duplicate detection: what the rule matches, not where it was written.
+    public var matchKey: String {
+        [decision.rawValue, platform.rawValue, sha256 ?? "", path ?? "", pathMatch?.rawValue ?? "",
+         windows?.matchKey ?? ""].joined(separator: "\u{1F}")
+    }
+
+    /// Stable order: platform, decision (deny first), path, hash, then source location.
+    public static func sortKey(_ a: ResolvedRule, _ b: ResolvedRule) -> Bool {
+        if a.platform != b.platform { return a.platform < b.platform }
+        if a.decision != b.decision { return a.decision > b.decision }
+        if (a.path ?? "") != (b.path ?? "") { return Array((a.path ?? "").utf8).lexicographicallyPrecedes(Array((b.path ?? "").utf8)) }
+        if (a.sha256 ?? "") != (b.sha256 ?? "") { return (a.sha256 ?? "") < (b.sha256 ?? "") }
+        if a.matchKey != b.matchKey { return a.matchKey < b.matchKey }
+        return a.provenance.location < b.provenance.location
+    }
+}
+
+/// Where a resolved rule came from.
+public struct Provenance: Codable, Hashable, Sendable {
+    /// The policy line that produced it.
+    public var location: SourceLocation
+    /// The rule's form in the policy (binary, sha256, tree, path, directory, publisher).
+    public var source: String
+    /// The reference file it was hashed from (repository-relative), for binary and tree rules.
+    public var reference: String?
+    public var baseline: String?
+    public var reason: String?
+    public var owner: String?
+    public var ticket: String?
+    public var expires: CalendarDate?
+
+    public init(location: SourceLocation, source: String, reference: String? = nil, baseline: String? = nil,
+                metadata: RuleMetadata = .init()) {
+        self.location = location
+        self.source = source
+        self.reference = reference
+        self.baseline = baseline
+        self.reason = metadata.reason
+        self.owner = metadata.owner
+        self.ticket = metadata.ticket
+        self.expires = metadata.expires
+    }
+}
+
+public struct ResolvedWindowsAttributes: Codable, Hashable, Sendable {
+    public var collection: AppLockerCollection
+    public var userOrGroupSID: String
+    /// AppLocker's hash of the file: the Authenticode image hash for PE files, flat SHA-256 otherwise.
+    public var appLockerHash: String?
+    public var publisher: PublisherCondition?
+
+    public init(collection: AppLockerCollection, userOrGroupSID: String = "S-1-1-0", appLockerHash: String? = nil,
+                publisher: PublisherCondition? = nil) {
+        self.collection = collection
+        self.userOrGroupSID = userOrGroupSID
+        self.appLockerHash = appLockerHash
+        self.publisher = publisher
+    }
+
+    var matchKey: String {
+        [collection.rawValue, userOrGroupSID, appLockerHash ?? "", publisher.map {
+            [$0.publisher, $0.product, $0.binaryName, $0.lowVersion ?? "", $0.highVersion ?? ""].joined(separator: "|")
+        } ?? ""].joined(separator: "\u{1E}")
+    }
+}
