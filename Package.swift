@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "PalisadeCryptoTests", dependencies: ["PalisadeCrypto", "PalisadeTestSupport"]),
         .testTarget(name: "PalisadeCLITests", dependencies: ["PalisadeCLI", "PalisadeCrypto", "PalisadeTestSupport"]),
         .testTarget(name: "PalisadeCompilerTests", dependencies: [
-            "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeCrypto", "PalisadeTestSupport",
+            "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeCrypto", "PalisadeTestSupport", "Policies",
         ]),
         // Each backend's tests run the real tool (fapolicyd's parser, apparmor_parser).
         .testTarget(name: "FapolicydTests", dependencies: [

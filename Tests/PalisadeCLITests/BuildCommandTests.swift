@@ -1,0 +1,103 @@
+import Foundation
+import PalisadeTestSupport
+import Testing
+
+/// `palisade build` as engineers and CI run it, on the example policies.
+@Suite("palisade build")
+struct BuildCommandTests {
+    var root: String { Paths.packageRoot.path }
+
+    @Test func buildThenCheckIsCleanAndCheckFindsStaleness() throws {
+        let out = try TemporaryDirectory()
+        let build = try run(Paths.palisade, ["build", "--out", out.path, "--today", "2026-11-30"], cwd: root)
+        #expect(build.status == 0, "\(build.err)")
+        #expect(build.out.contains("acme: "))
+        #expect(build.out.contains("3 customers"))
+
+        let clean = try run(Paths.palisade, ["build", "--check", "--out", out.path, "--today", "2026-11-30"], cwd: root)
+        #expect(clean.status == 0, "\(clean.out)\(clean.err)")
+        #expect(clean.out.contains("is up to date"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["acme", "globex", "initech"])
+
+        // One byte changed, one file removed: stale, exit 1, each listed.
+        let manifest = out.path + "/initech/manifest.json"
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: manifest)))
+        bytes[bytes.count - 2] ^= 0x20
+        try Data(bytes).write(to: URL(fileURLWithPath: manifest))
+        try FileManager.default.removeItem(atPath: out.path + "/acme/INSTALL.md")
+        let stale = try run(Paths.palisade, ["build", "--check", "--out", out.path, "--today", "2026-11-30"], cwd: root)
+        #expect(stale.status == 1)
+        #expect(stale.out.contains("stale: \(manifest): differs"))
+        #expect(stale.out.contains("stale: \(out.path)/acme/INSTALL.md: missing"))
+
+        // A rebuild repairs it.
+        let rebuild = try run(Paths.palisade, ["build", "--out", out.path, "--today", "2026-11-30"], cwd: root)
+        #expect(rebuild.status == 0)
+        let again = try run(Paths.palisade, ["build", "--check", "--out", out.path, "--today", "2026-11-30"], cwd: root)
+        #expect(again.status == 0)
+    }
+
+    @Test func jsonSummary() throws {
+        let out = try TemporaryDirectory()
+        let result = try run(Paths.palisade, ["build", "--out", out.path, "--format", "json", "--customer", "acme"], cwd: root)
+        #expect(result.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        let customers = try #require(document["customers"] as? [[String: Any]])
+        #expect(customers.map { $0["customer"] as? String } == ["acme"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["acme"])
+    }
+
+    @Test func unknownCustomerAndEndpointBinaryExitTwo() throws {
+        let unknown = try run(Paths.palisade, ["build", "--customer", "nobody", "--out", "/nonexistent"], cwd: root)
+        #expect(unknown.status == 2)
+        #expect(unknown.err.contains("no customer 'nobody'"))
+
+        let endpoint = try run(Paths.endpoint, ["build", "--out", "/nonexistent"], cwd: root)
+        #expect(endpoint.status == 2)
+        #expect(endpoint.err.contains("carries no policies"))
+    }
+
+    @Test func endpointBinaryCarriesNoCustomerPolicy() throws {
+        // The endpoint binary must not contain any customer's policy: no display names, no rule paths.
+        let data = try Data(contentsOf: URL(fileURLWithPath: Paths.endpoint))
+        for marker in ["Acme Manufacturing", "Globex Corporation", "/opt/northwind/bin/msp-agent", "examples/images/acme-web"] {
+            #expect(data.range(of: Data(marker.utf8)) == nil, "endpoint binary contains '\(marker)'")
+        }
+        let full = try Data(contentsOf: URL(fileURLWithPath: Paths.palisade))
+        #expect(full.range(of: Data("Acme Manufacturing".utf8)) != nil)
+    }
+}
+
+/// The registry generator: a declared customer is registered; one that cannot be is an error.
+@Suite("Customer registry")
+struct RegistryTests {
+    var generator: String { Paths.productsDirectory.appendingPathComponent("palisade-registry").path }
+
+    @Test func topLevelCustomersAreRegisteredAndOthersRefused() throws {
+        let dir = try TemporaryDirectory()
+        let good = try dir.write("good.swift", """
+            import PalisadeDSL
+            // let commented = Customer("x", name: "in a comment") {}
+            let alpha = Customer("alpha", name: "Alpha") { Linux { Deny.path("/x") } }
+            public let beta: Customer = Customer("beta", name: "Beta { }") { Linux { Deny.path("/y") } }
+            """)
+        let out = dir.path + "/Registry.swift"
+        let ok = try run(generator, [out, good])
+        #expect(ok.status == 0, "\(ok.err)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("alpha.policy,"))
+        #expect(text.contains("beta.policy,"))
+        #expect(!text.contains("commented"))
+
+        let bad = try dir.write("bad.swift", """
+            import PalisadeDSL
+
+            func makeCustomers() -> [Customer] {
+                [Customer("hidden", name: "Hidden") { Linux { Deny.path("/x") } }]
+            }
+            """)
+        let refused = try run(generator, [out, good, bad])
+        #expect(refused.status != 0)
+        #expect(refused.err.contains("policies/bad.swift:4: error: Customer(...) here is not a top-level"))
+    }
+}
