@@ -25,8 +25,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("cryptopp")]
         ),
         .target(name: "PalisadeCrypto", dependencies: ["CCryptoShim"]),
-        // System calls Swift's Glibc module lacks (renameat2 for atomic bundle replacement).
-        .target(name: "CSystem"),
+        // System calls Swift's Glibc module lacks (renameat2 for atomic bundle replacement), and
+        // zlib's deflate for deterministic .tar.gz archives.
+        .target(name: "CSystem", linkerSettings: [.linkedLibrary("z")]),
 
         // The versioned policy model: knows nothing of backends, files or crypto.
         .target(name: "PalisadeModel"),
@@ -36,8 +37,11 @@ let package = Package(
         // Resolver, checks, one folder per backend emitter, bundle writer.
         .target(name: "PalisadeCompiler", dependencies: ["PalisadeModel", "PalisadeCrypto", "CSystem"]),
 
+        // Endpoint checks against a bundle: drift, denied and unlisted software, deployment.
+        .target(name: "PalisadeVerifier", dependencies: ["PalisadeModel", "PalisadeCrypto"]),
+
         .target(name: "PalisadeCLI", dependencies: [
-            "PalisadeCrypto", "PalisadeModel", "PalisadeCompiler",
+            "PalisadeCrypto", "PalisadeModel", "PalisadeCompiler", "PalisadeVerifier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // policies/: the MSP's customers, compiled by SwiftPM; the registry is generated from the files.
@@ -57,6 +61,9 @@ let package = Package(
         .testTarget(name: "PalisadeCLITests", dependencies: ["PalisadeCLI", "PalisadeCrypto", "PalisadeTestSupport"]),
         .testTarget(name: "PalisadeCompilerTests", dependencies: [
             "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeCrypto", "PalisadeTestSupport", "Policies",
+        ], exclude: ["Golden"]),
+        .testTarget(name: "PalisadeVerifierTests", dependencies: [
+            "PalisadeVerifier", "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeCrypto", "PalisadeTestSupport",
         ]),
         // Each backend's tests run the real tool (fapolicyd's parser, apparmor_parser).
         .testTarget(name: "FapolicydTests", dependencies: [

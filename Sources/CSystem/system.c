@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
@@ -17,4 +20,24 @@ int palisade_rename_exchange(const char *from, const char *to) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int palisade_gzip(const uint8_t *data, size_t length, uint8_t **out, size_t *out_length) {
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    /* windowBits 15 + 16: a gzip wrapper; zlib writes mtime 0 and no name unless told otherwise. */
+    if (deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
+    uLong bound = deflateBound(&stream, (uLong)length) + 64;
+    uint8_t *buffer = malloc(bound);
+    if (buffer == NULL) { deflateEnd(&stream); return -1; }
+    stream.next_in = (Bytef *)data;
+    stream.avail_in = (uInt)length;
+    stream.next_out = buffer;
+    stream.avail_out = (uInt)bound;
+    int status = deflate(&stream, Z_FINISH);
+    deflateEnd(&stream);
+    if (status != Z_STREAM_END) { free(buffer); return -1; }
+    *out = buffer;
+    *out_length = stream.total_out;
+    return 0;
 }

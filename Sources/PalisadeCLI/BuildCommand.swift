@@ -33,34 +33,12 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "Output format for the summary: text or json.")
     var format: OutputFormat = .text
 
-    func run() throws {
-        guard let all = PolicySource.customers else {
-            Terminal.err("palisade: error: this binary carries no policies (it is the endpoint build); run `palisade build` from the policy repository\n")
-            throw PalisadeExit.cannotRun
-        }
-        var selected = all
-        if !customers.isEmpty {
-            let known = Set(all.map(\.id))
-            for id in customers where !known.contains(id) {
-                Terminal.err("palisade: error: no customer '\(id)'; known: \(known.sorted().joined(separator: ", "))\n")
-                throw PalisadeExit.cannotRun
-            }
-            selected = all.filter { customers.contains($0.id) }
-        }
-        let date = try today.map { text -> CalendarDate in
-            let date = CalendarDate(text)
-            guard date.isValid else { throw ValidationError("--today '\(text)' is not YYYY-MM-DD") }
-            return date
-        } ?? CalendarDate.todayUTC()
+    @Option(help: "Sign each manifest with this Ed25519 private key (PEM or DER); or set PALISADE_SIGN_KEY to the PEM text.")
+    var signKey: String?
 
-        let compiler = Compiler(workspace: workspace ?? FileManager.default.currentDirectoryPath, today: date)
-        let output = compiler.compile(selected)
-        for diagnostic in output.diagnostics { Terminal.err(diagnostic.description + "\n") }
-        if output.hasErrors {
-            let count = output.diagnostics.filter { $0.severity == .error }.count
-            Terminal.err("palisade: \(count) error\(count == 1 ? "" : "s"); nothing was written\n")
-            throw PalisadeExit.cannotRun
-        }
+    func run() throws {
+        let output = try PolicyCompilation(customers: customers, workspace: workspace, today: today).run()
+        let signer = try SigningKey.load(path: signKey)
 
         if check {
             let differences = BundleComparison.compare(output.bundles, with: out, allCustomers: customers.isEmpty)
@@ -71,6 +49,7 @@ struct BuildCommand: ParsableCommand {
 
         for bundle in output.bundles {
             do {
+                let bundle = try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
                 try BundleWriter(outputDirectory: out).write(bundle)
             } catch {
                 Terminal.err("palisade: error: writing bundle '\(bundle.customerID)': \(error); the previous bundle is unchanged\n")
@@ -111,6 +90,45 @@ struct BuildCommand: ParsableCommand {
                                      stale: differences.map { $0.map(\.description) }, output: out)
             if let bytes = try? JSON.encode(report) { Terminal.write(bytes) }
         }
+    }
+}
+
+/// Selecting customers, compiling them and printing diagnostics: shared by `build` and `publish`.
+struct PolicyCompilation {
+    var customers: [String]
+    var workspace: String?
+    var today: String?
+
+    /// Compiles; prints diagnostics to stderr; throws exit 2 on policy errors (nothing written).
+    func run() throws -> Compiler.Output {
+        guard let all = PolicySource.customers else {
+            Terminal.err("palisade: error: this binary carries no policies (it is the endpoint build); run `palisade build` from the policy repository\n")
+            throw PalisadeExit.cannotRun
+        }
+        var selected = all
+        if !customers.isEmpty {
+            let known = Set(all.map(\.id))
+            for id in customers where !known.contains(id) {
+                Terminal.err("palisade: error: no customer '\(id)'; known: \(known.sorted().joined(separator: ", "))\n")
+                throw PalisadeExit.cannotRun
+            }
+            selected = all.filter { customers.contains($0.id) }
+        }
+        let date = try today.map { text -> CalendarDate in
+            let date = CalendarDate(text)
+            guard date.isValid else { throw ValidationError("--today '\(text)' is not YYYY-MM-DD") }
+            return date
+        } ?? CalendarDate.todayUTC()
+
+        let compiler = Compiler(workspace: workspace ?? FileManager.default.currentDirectoryPath, today: date)
+        let output = compiler.compile(selected)
+        for diagnostic in output.diagnostics { Terminal.err(diagnostic.description + "\n") }
+        if output.hasErrors {
+            let count = output.diagnostics.filter { $0.severity == .error }.count
+            Terminal.err("palisade: \(count) error\(count == 1 ? "" : "s"); nothing was written\n")
+            throw PalisadeExit.cannotRun
+        }
+        return output
     }
 }
 

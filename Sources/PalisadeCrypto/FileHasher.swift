@@ -36,7 +36,7 @@ public enum FileProblem: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func from(errno code: Int32) -> FileProblem {
+    public static func from(errno code: Int32) -> FileProblem {
         switch code {
         case ENOENT, ENOTDIR: return .notFound
         case EACCES, EPERM: return .permissionDenied
@@ -51,7 +51,7 @@ public enum FileType: String, Hashable, Sendable, CustomStringConvertible, Codab
     case regular, directory, symlink, fifo, socket, characterDevice = "character-device",
          blockDevice = "block-device", unknown
 
-    init(mode: mode_t) {
+    public init(mode: mode_t) {
         switch mode & S_IFMT {
         case S_IFREG: self = .regular
         case S_IFDIR: self = .directory
@@ -76,6 +76,15 @@ public struct FileEntry: Hashable, Sendable {
     public var mode: UInt32
     /// True when the listed name is a symbolic link that was followed to this file.
     public var viaSymlink: Bool
+
+    public init(path: RawPath, size: Int64, device: UInt64, inode: UInt64, mode: UInt32, viaSymlink: Bool) {
+        self.path = path
+        self.size = size
+        self.device = device
+        self.inode = inode
+        self.mode = mode
+        self.viaSymlink = viaSymlink
+    }
 
     /// Any execute bit set.
     public var isExecutable: Bool { mode & 0o111 != 0 }

@@ -54,7 +54,7 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Control characters in a message (a hostile path, say) are shown escaped: one diagnostic, one line.
-    static func singleLine(_ text: String) -> String {
+    public static func singleLine(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             if scalar.value < 0x20 || scalar.value == 0x7F {

@@ -6,4 +6,11 @@
  * Returns 0, or -1 with errno set (EINVAL/ENOSYS where the file system cannot). */
 int palisade_rename_exchange(const char *from, const char *to);
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* gzip (RFC 1952) of a buffer, deterministic: no file name, modification time 0, level 9.
+ * Returns 0 and sets *out (malloc'd, caller frees) and *out_length; -1 on failure. */
+int palisade_gzip(const uint8_t *data, size_t length, uint8_t **out, size_t *out_length);
+
 #endif

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import PalisadeCrypto
+import PalisadeModel
+import PalisadeVerifier
+
+/// `palisade verify`: check an endpoint, or a mounted image, against a customer's bundle.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a host or a mounted image against a bundle.",
+        discussion: """
+            Reads only the bundle and the host; never changes either. Reports allowed files that are \
+            missing or modified, denied software present (at its path, or by hash anywhere scanned), \
+            executables no rule allows (unlisted), and whether the bundle's fapolicyd and AppArmor \
+            files are installed, compiled in and in the intended mode.
+            Exit status: 0 compliant; 1 findings; 2 cannot verify (bad bundle or arguments, unreadable root).
+            """)
+
+    @Option(help: "The customer's bundle folder (generated/<customer>).")
+    var bundle: String
+
+    @Option(help: "Check the tree under this folder instead of the running host (e.g. a mounted image).")
+    var root: String = "/"
+
+    @Option(name: .customLong("scan"), help: "Folder to search for denied and unlisted executables (repeatable; default: the usual program folders).")
+    var scan: [String] = []
+
+    @Option(help: "Ed25519 public key (PEM or DER): refuse a bundle not signed by it.")
+    var trustedKey: String?
+
+    @Flag(help: "Also list the checks that passed (text format).")
+    var verbose = false
+
+    @Option(help: "Output format: text, json or junit.")
+    var format: VerifyFormat = .text
+
+    enum VerifyFormat: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
+
+    func run() throws {
+        var key: Ed25519PublicKey? = nil
+        if let trustedKey {
+            do {
+                key = try KeyFiles.readPublicKey(trustedKey)
+            } catch {
+                Terminal.err("palisade: error: cannot use trusted key \(trustedKey): \(error)\n")
+                throw PalisadeExit.cannotRun
+            }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue,
+              FileManager.default.isReadableFile(atPath: root) else {
+            Terminal.err("palisade: error: cannot read root \(root)\n")
+            throw PalisadeExit.cannotRun
+        }
+        let loaded: LoadedBundle
+        do {
+            loaded = try LoadedBundle.load(bundle, trustedKey: key)
+        } catch {
+            Terminal.err("palisade: error: \(bundle): \(error)\n")
+            throw PalisadeExit.cannotRun
+        }
+        if !loaded.authenticated {
+            Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
+        }
+        let report = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan).verify(loaded)
+        switch format {
+        case .text: Terminal.out(ReportFormats.text(report, verbose: verbose))
+        case .json: Terminal.write(try JSON.encode(report))
+        case .junit: Terminal.out(ReportFormats.junit(report))
+        }
+        if !report.compliant { throw PalisadeExit.findings }
+    }
+}

@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import PalisadeCrypto
+import PalisadeModel
+
+/// Answers "is this executable allowed?" and "is it denied?" the way the enforcers decide:
+/// an allow covers a path with its hash (trust entry), a hash anywhere (hash-only rule), a path
+/// (path-only rule) or a directory prefix; a deny matches its hash anywhere, its path, or its folder.
+struct Coverage {
+    private var allowedAtPath: [String: Set<String>] = [:]  // endpoint path → hashes ("*" = any)
+    private var allowedHashes = Set<String>()
+    private var allowedDirectories: [String] = []
+    private var deniedByHash: [String: ResolvedRule] = [:]
+    private var deniedAtPath: [String: ResolvedRule] = [:]
+    private var deniedDirectories: [(String, ResolvedRule)] = []
+
+    init(rules: [ResolvedRule], resolved: [Int: RootedFileSystem.Resolution], fs: RootedFileSystem, paths: EndpointPaths) {
+        for (index, rule) in rules.enumerated() {
+            // Index a rule under its declared path and under its resolved one (/bin/x → /usr/bin/x).
+            var keys: [String] = []
+            if let path = rule.path { keys.append(paths.normalized(path)) }
+            if case .found(let host, _)? = resolved[index] { keys.append(paths.display(fs.endpointPath(of: host))) }
+            switch (rule.decision, rule.pathMatch) {
+            case (.allow, .directory?):
+                if let path = rule.path { allowedDirectories.append(paths.normalized(path)) }
+            case (.allow, _):
+                if keys.isEmpty, let hash = rule.sha256 { allowedHashes.insert(hash) }
+                for key in keys { allowedAtPath[key, default: []].insert(rule.sha256 ?? "*") }
+            case (.deny, .directory?):
+                if let path = rule.path { deniedDirectories.append((paths.normalized(path), rule)) }
+            case (.deny, _):
+                if let hash = rule.sha256 { deniedByHash[hash] = deniedByHash[hash] ?? rule }
+                if rule.sha256 == nil { for key in keys { deniedAtPath[key] = rule } }
+            }
+        }
+    }
+
+    func deniedRule(hash: String, endpoint: String) -> ResolvedRule? {
+        if let rule = deniedByHash[hash] { return rule }
+        if let rule = deniedAtPath[endpoint] { return rule }
+        return deniedDirectories.first { endpoint.hasPrefix($0.0) }?.1
+    }
+
+    func isAllowed(hash: String, endpoint: String) -> Bool {
+        if let hashes = allowedAtPath[endpoint], hashes.contains(hash) || hashes.contains("*") { return true }
+        if allowedHashes.contains(hash) { return true }
+        return allowedDirectories.contains { endpoint.hasPrefix($0) }
+    }
+}
+
+/// Endpoint path forms: Linux paths as they are; Windows paths (`C:\…`, `%PROGRAMFILES%\…`)
+/// mapped onto a mounted volume's folders, compared case-insensitively.
+struct EndpointPaths {
+    var platform: Platform
+
+    /// The path inside the root, `/`-separated, or nil when it cannot be mapped.
+    func native(_ path: String) -> String? {
+        switch platform {
+        case .linux: return path
+        case .windows: return WindowsVolume.nativePath(path)
+        }
+    }
+
+    /// The form rules are compared in.
+    func normalized(_ path: String) -> String {
+        switch platform {
+        case .linux: return path
+        case .windows: return (WindowsVolume.nativePath(path) ?? path).lowercased()
+        }
+    }
+
+    /// How a found file is shown and compared.
+    func display(_ path: RawPath) -> String {
+        switch platform {
+        case .linux: return path.description
+        case .windows: return path.description.lowercased()
+        }
+    }
+}
+
+/// A Windows volume mounted on Linux (ntfs-3g, a VM disk image).
+enum WindowsVolume {
+    static let variables: [String: String] = [
+        "%OSDRIVE%": "", "%WINDIR%": "/Windows", "%SYSTEM32%": "/Windows/System32",
+        "%PROGRAMFILES%": "/Program Files",
+    ]
+
+    static func looksLikeWindows(root: String) -> Bool {
+        var info = stat()
+        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
+        return ["/Windows/System32", "/WINDOWS/system32", "/windows/system32"].contains { lstat(base + $0, &info) == 0 }
+    }
+
+    /// `C:\Program Files\X\a.exe` → `/Program Files/X/a.exe`; `%PROGRAMFILES%\X` → `/Program Files/X`.
+    /// Removable-media and hot-plug variables have no place on a mounted system volume: nil.
+    static func nativePath(_ path: String) -> String? {
+        var parts = path.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+        guard let first = parts.first else { return nil }
+        if first.count == 2, first.hasSuffix(":") {
+            parts[0] = ""
+        } else if let mapped = variables[first.uppercased()] {
+            parts[0] = mapped
+        } else {
+            return nil
+        }
+        let joined = parts.joined(separator: "/")
+        return joined.isEmpty ? "/" : joined
+    }
+}

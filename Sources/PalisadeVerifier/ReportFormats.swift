@@ -1,0 +1,84 @@
+import PalisadeModel
+
+/// Renders a ``VerifyReport`` for people (text) and CI systems (JUnit XML).
+public enum ReportFormats {
+    /// Problems one per line, then a summary line. Paths are shown with control characters escaped.
+    public static func text(_ report: VerifyReport, verbose: Bool = false) -> String {
+        var out = "palisade verify: customer \(report.customer), bundle \(report.bundle), root \(report.root)\n"
+        if !report.authenticated {
+            out += "warning: the bundle is not authenticated (no --trusted-key): its origin is not proven\n"
+        }
+        for finding in report.findings where verbose || finding.kind.isProblem {
+            var line = "\(finding.kind.rawValue): \(Diagnostic.singleLine(finding.message))"
+            if let expected = finding.expected, let actual = finding.actual, finding.kind != .ok {
+                line += " (expected \(Diagnostic.singleLine(expected)), found \(Diagnostic.singleLine(actual)))"
+            }
+            if let rule = finding.rule { line += " [\(rule)]" }
+            out += line + "\n"
+        }
+        let counts = Finding.Kind.allCases.compactMap { kind -> String? in
+            let n = report.summary[kind.rawValue] ?? 0
+            return n == 0 && kind != .ok ? nil : "\(n) \(kind.rawValue)"
+        }
+        out += "summary: \(counts.joined(separator: ", ")) → \(report.compliant ? "COMPLIANT" : "NOT COMPLIANT")\n"
+        return out
+    }
+
+    /// One test suite per check (file, scan, fapolicyd, apparmor…), one test case per finding;
+    /// every problem is a failed test case, so CI systems list each one.
+    public static func junit(_ report: VerifyReport) -> String {
+        let groups = Dictionary(grouping: report.findings, by: \.check)
+        let failures = report.findings.filter { $0.kind.isProblem }.count
+        var out = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        out += #"<testsuites name="palisade verify \#(xml(report.customer))" tests="\#(report.findings.count)" failures="\#(failures)">"# + "\n"
+        for check in groups.keys.sorted() {
+            let findings = groups[check]!
+            let suiteFailures = findings.filter { $0.kind.isProblem }.count
+            out += #"  <testsuite name="\#(xml(check))" tests="\#(findings.count)" failures="\#(suiteFailures)">"# + "\n"
+            for finding in findings {
+                let name = finding.path ?? finding.message
+                out += #"    <testcase classname="palisade.\#(xml(report.customer)).\#(xml(check))" name="\#(xml(name))""#
+                if finding.kind.isProblem {
+                    out += ">\n"
+                    var body = finding.message
+                    if let expected = finding.expected { body += "\nexpected: \(expected)" }
+                    if let actual = finding.actual { body += "\nactual: \(actual)" }
+                    if let rule = finding.rule { body += "\nrule: \(rule)" }
+                    out += #"      <failure type="\#(finding.kind.rawValue)" message="\#(xml(finding.message))">\#(xml(body))</failure>"# + "\n"
+                    out += "    </testcase>\n"
+                } else {
+                    out += "/>\n"
+                }
+            }
+            out += "  </testsuite>\n"
+        }
+        out += "</testsuites>\n"
+        return out
+    }
+
+    /// XML 1.0 text/attribute escaping; characters XML cannot carry at all become U+FFFD.
+    static func xml(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\t": out += "&#9;"
+            case "\r": out += "&#13;"
+            default:
+                let v = scalar.value
+                if v < 0x20 || (v >= 0xFFFE && v <= 0xFFFF) || (v >= 0xD800 && v <= 0xDFFF) {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}
+

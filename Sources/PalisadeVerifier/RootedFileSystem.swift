@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import PalisadeCrypto
+
+/// Resolves endpoint paths inside a root folder (a mounted image, or `/`), the way the kernel
+/// would inside a chroot: `..` stops at the root, and an absolute symlink target starts again at
+/// the root, so no symlink ever leads out of it. Nothing is opened for writing, ever.
+public final class RootedFileSystem: @unchecked Sendable {
+    public let root: RawPath
+    private var directoryCache: [[[UInt8]]: Resolution] = [:]
+    static let maxSymlinks = 40
+
+    public init(root: String) {
+        var bytes = Array(root.utf8)
+        while bytes.count > 1, bytes.last == 0x2F { bytes.removeLast() }
+        self.root = RawPath(bytes: bytes)
+    }
+
+    public enum Resolution: Sendable {
+        /// The host path and what `lstat` said of it (never a symlink).
+        case found(RawPath, stat)
+        case problem(FileProblem)
+    }
+
+    /// The host path of `endpointPath` inside the root, every symlink resolved inside the root.
+    /// Directories are resolved once and cached, so checking many files costs about one `lstat` each.
+    public func resolve(_ endpointPath: String) -> Resolution {
+        let all = components(of: Array(endpointPath.utf8))
+        guard let last = all.last, last != [0x2E, 0x2E] else { return resolveFully(all) }
+        let parentKey = Array(all.dropLast())
+        let parent: Resolution
+        if let cached = directoryCache[parentKey] {
+            parent = cached
+        } else {
+            parent = resolveFully(parentKey)
+            directoryCache[parentKey] = parent
+        }
+        guard case .found(let directory, let directoryInfo) = parent else { return parent }
+        guard directoryInfo.st_mode & S_IFMT == S_IFDIR else { return .problem(.notFound) }
+        let candidate = directory.appending(last)
+        var info = stat()
+        guard candidate.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }
+        if info.st_mode & S_IFMT == S_IFLNK { return resolveFully(all) }
+        return .found(candidate, info)
+    }
+
+    /// The endpoint path (inside the root) of a host path found under the root.
+    public func endpointPath(of host: RawPath) -> RawPath {
+        if root.bytes == [0x2F] { return host }
+        let rest = Array(host.bytes.dropFirst(root.bytes.count))
+        return RawPath(bytes: rest.isEmpty ? [0x2F] : rest)
+    }
+
+    private func components(of bytes: [UInt8]) -> [[UInt8]] {
+        bytes.split(separator: 0x2F, omittingEmptySubsequences: true).map(Array.init).filter { $0 != [0x2E] }
+    }
+
+    private func hostPath(_ inside: [[UInt8]]) -> RawPath {
+        var bytes = root.bytes == [0x2F] ? [] : root.bytes
+        for c in inside { bytes.append(0x2F); bytes.append(contentsOf: c) }
+        return RawPath(bytes: bytes.isEmpty ? [0x2F] : bytes)
+    }
+
+    /// Component by component from the root, following symlinks inside the root.
+    private func resolveFully(_ input: [[UInt8]]) -> Resolution {
+        var pending = input[...]
+        var resolved: [[UInt8]] = []
+        var symlinks = 0
+        var info = stat()
+        guard root.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }
+        while let component = pending.popFirst() {
+            if component == [0x2E, 0x2E] {
+                _ = resolved.popLast()  // `..` never climbs above the root
+                continue
+            }
+            let candidate = hostPath(resolved + [component])
+            guard candidate.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }
+            if info.st_mode & S_IFMT == S_IFLNK {
+                symlinks += 1
+                if symlinks > Self.maxSymlinks { return .problem(.symlinkLoop) }
+                var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+                let length = candidate.withCString { p in
+                    buffer.withUnsafeMutableBufferPointer {
+                        readlink(p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count)
+                    }
+                }
+                guard length >= 0 else { return .problem(.from(errno: errno)) }
+                let target = Array(buffer[0..<length])
+                if target.first == 0x2F { resolved = [] }  // absolute: start again at the root
+                pending = (components(of: target) + pending)[...]
+                continue
+            }
+            if !pending.isEmpty && info.st_mode & S_IFMT != S_IFDIR { return .problem(.notFound) }
+            resolved.append(component)
+        }
+        if resolved.isEmpty {
+            guard root.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }
+        }
+        return .found(hostPath(resolved), info)
+    }
+}

