@@ -1,0 +1,73 @@
+import PalisadeModel
+
+/// The fapolicyd section of INSTALL.md: where the files go, how 1.1.7 loads them, what the mode means.
+enum FapolicydInstallNotes {
+    static func render(customerID: String, mode: Mode, hasTrustFile: Bool) -> String {
+        let number = FapolicydEmitter.rulesNumber
+        let rules = "\(number)-palisade-\(customerID).rules"
+        let trust = "palisade-\(customerID)"
+        var text = """
+            For fapolicyd 1.1.7 (Debian bookworm; built without rpm, so trust comes only from trust files).
+
+            | bundle file | install as (root:root, 0644) |
+            |---|---|
+            | `fapolicyd/rules.d/\(rules)` | `/etc/fapolicyd/rules.d/\(rules)` |
+
+            """
+        if hasTrustFile {
+            text += "| `fapolicyd/trust.d/\(trust)` | `/etc/fapolicyd/trust.d/\(trust)` |\n"
+        }
+        text += """
+
+            Steps, as root:
+
+            1. For a first deployment set `permissive = 1` in `/etc/fapolicyd/fapolicyd.conf`, and
+               `integrity = sha256` (with `none`, the default, a trusted path is trusted whatever its
+               content; only `sha256` denies changed content). Make sure `/etc/fapolicyd/fapolicyd.rules`
+               does not exist: it takes precedence and makes `fagenrules` refuse to run.
+            2. Copy the files above. Keep no backup copy in `trust.d`: fapolicyd reads every file there.
+            3. `fagenrules --load` joins `rules.d/*.rules` into `/etc/fapolicyd/compiled.rules`
+               (it exits 0 even on errors; `fagenrules --check` must then print `No change`).
+            4. `fapolicyd-cli --update` reloads the trust database.
+            5. `systemctl restart fapolicyd`: **1.1.7 needs a restart for rule changes**; SIGHUP and
+               `fagenrules --load` reload only the trust database.
+            6. Check with `palisade verify`, read the logs, and only then set `permissive = 0`.
+
+            Why number \(number): fagenrules orders `rules.d` by number and the first matching rule wins.
+            At \(number) the fragment comes after the stock rules that keep the system running (the
+            dracut and package-updater loopholes, the ld_so pattern, ELF, shared-library and interpreter
+            rules, numbered 10–77) and before `90-deny-execute.rules`, `91-deny-lang.rules` and
+            `95-allow-open.rules`. Consequences: allows in stock files numbered below \(number) win over
+            Palisade's denials (`20-dracut.rules` allows root running trusted programs anything,
+            `42-trusted-elf.rules` every trusted file, `72-shell.rules` every shell script); leave them out
+            of `rules.d` where those denials must hold. `trust=1` covers every trust source on the host,
+            not only this bundle's file. Denials apply to execution (`perm=execute`); a script passed to
+            an interpreter is opened, not executed, and is left to the stock interpreter rules.
+
+            **Lock-out warning:** in enforce mode everything that is not allowed here or trusted
+            elsewhere is denied execution, root included: system programs and the dynamic linker must be
+            listed (for example through a golden-image tree) before `permissive = 0`.
+
+            """
+        text += "\n"
+        switch mode {
+        case .enforce:
+            text += """
+                Mode **enforce**: denials use `deny_log` (a syslog line and, with auditd, a FANOTIFY audit
+                record), and the fragment ends with `deny_log perm=execute all : all`, because fapolicyd
+                allows whatever no rule matched.
+
+                """
+        case .audit:
+            text += """
+                Mode **audit**: the fragment blocks nothing. Every rule that enforce mode would make a denial,
+                the final catch-all included, is `allow_log`: the execution is allowed and logged
+                (`dec=allow_log` in syslog and, with auditd, a FANOTIFY audit record). This holds even with
+                `permissive = 0`, and the catch-all shadows `90-deny-execute.rules`; rules numbered below
+                \(number) still decide first, so keep `permissive = 1` while auditing if those could block.
+
+                """
+        }
+        return text
+    }
+}

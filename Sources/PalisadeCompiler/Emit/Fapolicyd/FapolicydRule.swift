@@ -1,0 +1,51 @@
+/// One line of a fapolicyd 1.1.7 rules file, as Palisade writes them: a decision, `perm=execute`,
+/// the subject `all`, the lone `:` token, and one or two object fields.
+///
+/// Object values are only ever set through ``FapolicydRule/Object`` cases whose values were
+/// checked with ``FapolicydValue/ruleValueProblem(_:)`` (paths) or are lower-case hashes, so a
+/// rendered line always has exactly the fields it was built with.
+public struct FapolicydRule: Hashable, Sendable {
+    /// 1.1.7's decisions (case-sensitive). `_audit` sends a FANOTIFY audit event, `_syslog` a
+    /// syslog line (`syslog_format`), `_log` both.
+    public enum Decision: String, Hashable, Sendable, CaseIterable {
+        case allow, deny
+        case allowAudit = "allow_audit", denyAudit = "deny_audit"
+        case allowSyslog = "allow_syslog", denySyslog = "deny_syslog"
+        case allowLog = "allow_log", denyLog = "deny_log"
+    }
+
+    public enum Object: Hashable, Sendable {
+        case all
+        /// Exact path (`path=`).
+        case path(String)
+        /// Prefix (`dir=`), always ending in `/` because 1.1.7 compares with `strncmp`.
+        case dir(String)
+        /// `sha256hash=`, 64 lower-case hex digits.
+        case sha256(String)
+        /// `trust=1`: listed in a trust file (Palisade's trust.d file or any other trust source).
+        case trusted
+
+        var text: String {
+            switch self {
+            case .all: return "all"
+            case .path(let p): return "path=" + p
+            case .dir(let d): return "dir=" + d
+            case .sha256(let h): return "sha256hash=" + h
+            case .trusted: return "trust=1"
+            }
+        }
+    }
+
+    public var decision: Decision
+    public var objects: [Object]
+
+    public init(_ decision: Decision, _ objects: [Object]) {
+        self.decision = decision
+        self.objects = objects
+    }
+
+    /// The rule as a line, without the LF.
+    public var line: String {
+        "\(decision.rawValue) perm=execute all : " + objects.map(\.text).joined(separator: " ")
+    }
+}
