@@ -1,0 +1,26 @@
+/// Merged /usr: on Debian 12 and most current distributions `/bin`, `/sbin` and `/lib*` are symlinks
+/// into `/usr`. AppArmor matches the symlink-resolved path, so a rule for `/bin/x` never matches
+/// there; on a host that is not merged, `/bin/x` is a real file and `/usr/bin/x` another path.
+///
+/// The emitter cannot know which kind of host the bundle lands on (it is a pure function of the
+/// policy), so every rule whose path starts with a legacy top-level directory is emitted twice: as
+/// written and under `/usr`. On a merged host both name the same file; on an unmerged one Debian
+/// never ships the same name in both places (dpkg refuses such aliasing since the usrmerge
+/// transition), so the extra path names the same program or nothing. Deny rules in particular must
+/// catch both spellings. Paths already under `/usr` are not mapped back: on a merged host the
+/// legacy spelling is never what AppArmor sees.
+enum AppArmorMergedUsr {
+    /// Top-level directories that merged-/usr hosts turn into symlinks into `/usr`.
+    static let legacyDirectories = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]
+
+    /// `path` and, when it lies under a legacy directory, the same path under `/usr` (bytes).
+    static func spellings(of path: [UInt8]) -> [[UInt8]] {
+        for directory in legacyDirectories {
+            let root = Array("/\(directory)".utf8)
+            if path == root || path.starts(with: root + [UInt8(ascii: "/")]) {
+                return [path, Array("/usr".utf8) + path]
+            }
+        }
+        return [path]
+    }
+}

@@ -1,0 +1,114 @@
+import PalisadeModel
+
+/// The text of the profile and of the optional pam_apparmor hat, from an ``AppArmorPlan``.
+///
+/// Values from the policy reach the text only through ``AppArmorPattern/text`` (quoted, octal-
+/// escaped) and ``AppArmorEncoding/comment(_:)``; the profile name is checked by the emitter.
+enum AppArmorProfileText {
+    /// Where shared libraries live; the only place outside the policy's own code that may be
+    /// mapped executable (`m` is as powerful as `ix`).
+    static let libraryPattern = "/{usr/,}lib{,32,64,x32}/**.so*"
+
+    /// The name of the pam_apparmor hat (`order=…,default` falls back to it).
+    static let hatName = "DEFAULT"
+
+    /// `abi`, then one profile: `profile NAME [ATTACHMENT] flags=(MODE) { … }`.
+    static func profile(name: String, customerID: String, mode: Mode, plan: AppArmorPlan) -> String {
+        var text = """
+            # Palisade AppArmor profile for customer '\(AppArmorEncoding.comment(customerID))'. Generated: do not edit,
+            # change the policy and rebuild. Mode: \(mode.rawValue). How sessions enter it: see INSTALL.md.
+            abi <abi/3.0>,
+
+
+            """
+        var header = "profile \(name)"
+        if let attachment = attachment(plan.loginShells) { header += " " + attachment }
+        header += " flags=(\(flag(mode))) {\n"
+        text += header
+        text += body(plan, indent: "  ")
+        text += "}\n"
+        return text
+    }
+
+    /// A hat for inclusion inside the PAM service's profile (pam_apparmor changes to it at login).
+    static func hat(customerID: String, mode: Mode, plan: AppArmorPlan) -> String {
+        var text = """
+            # Palisade pam_apparmor hat for customer '\(AppArmorEncoding.comment(customerID))'. Generated: do not edit.
+            # Not a profile: include it inside the profile of the PAM service (sshd, login); see INSTALL.md.
+
+            """
+        text += "^\(hatName) flags=(\(flag(mode))) {\n"
+        text += body(plan, indent: "  ")
+        text += "}\n"
+        return text
+    }
+
+    static func flag(_ mode: Mode) -> String { mode == .audit ? "complain" : "enforce" }
+
+    /// One quoted attachment matching every login shell: `"/usr/bin/bash"`, or an alternation
+    /// `"/{usr/bin/bash,usr/local/bin/x}"` whose branches are encoded literals.
+    static func attachment(_ shells: [[UInt8]]) -> String? {
+        guard !shells.isEmpty else { return nil }
+        if shells.count == 1 { return AppArmorEncoding.quoted(shells[0]) }
+        let branches = shells.map { AppArmorEncoding.escaped($0.dropFirst()) }
+        return "\"/{" + branches.joined(separator: ",") + "}\""
+    }
+
+    static func body(_ plan: AppArmorPlan, indent: String) -> String {
+        var lines: [String] = []
+        func comment(_ text: String) { lines.append("# " + AppArmorEncoding.comment(text)) }
+        func sources(_ locations: [SourceLocation]) -> String {
+            var seen = Set<SourceLocation>()
+            return locations.sorted().filter { seen.insert($0).inserted }.map(\.description).joined(separator: ", ")
+        }
+
+        comment("Runtime. No abstraction is included: abstractions/base grants mrixwlk on @{HOME}/.Private/**")
+        comment("(write and run anything there) and host-local base.d files could add more exec rights.")
+        comment("This profile restricts what runs, not what is read or written:")
+        lines.append("/{,**} rwlk,")
+        comment("Code may be mapped executable (m, as powerful as ix) from shared libraries only.")
+        lines.append("\(libraryPattern) m,")
+        comment("Other classes: everything except what would let a session leave the profile. No mount,")
+        comment("umount, pivot_root or change_profile rules (a bind mount over an allowed path bypasses it).")
+        lines.append("capability,")
+        lines.append("audit deny capability mac_admin,")
+        lines.append("audit deny capability mac_override,")
+        lines.append("audit deny capability sys_module,")
+        lines.append("network,")
+        lines.append("signal,")
+        lines.append("unix,")
+        lines.append("dbus,")
+        lines.append("ptrace (read, readby, tracedby),")
+        lines.append("ptrace (trace) peer=@{profile_name},")
+
+        lines.append("")
+        comment("Allowed: ix, so whatever these start is checked against this profile again.")
+        for (pattern, allow) in plan.allows.sorted(by: { $0.key < $1.key }) {
+            comment(sources(allow.sources))
+            lines.append("\(pattern.text) \(allow.permissions),")
+        }
+        if !plan.loginShells.isEmpty {
+            comment("Login shells the profile attaches to.")
+            for shell in plan.loginShells { lines.append("\(AppArmorEncoding.quoted(shell)) ix,") }
+        }
+
+        if !plan.denies.isEmpty {
+            lines.append("")
+            comment("Denied: deny wins over any allow, and audit logs every attempt.")
+            for (pattern, locations) in plan.denies.sorted(by: { $0.key < $1.key }) {
+                comment(sources(locations))
+                lines.append("audit deny \(pattern.text) x,")
+            }
+        }
+
+        lines.append("")
+        comment("Where code may run or be mapped, nothing may be written, linked, renamed or removed.")
+        lines.append("audit deny \(libraryPattern) wl,")
+        for pattern in plan.writeProtected.sorted() { lines.append("audit deny \(pattern.text) wl,") }
+        for directory in plan.protectedAncestors.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            lines.append("audit deny \(AppArmorEncoding.quoted(directory)) w,")
+        }
+
+        return lines.map { $0.isEmpty ? "\n" : indent + $0 + "\n" }.joined()
+    }
+}
