@@ -9,6 +9,11 @@
 //   PalisadeCLI holds every command; `palisade` and `palisade-endpoint` are thin mains.
 import PackageDescription
 
+// PALISADE_STATIC=1 (set only by .ci/build-endpoint) links Crypto++'s static archive instead of the
+// shared library, followed by the C++ runtime and libm it needs, so that `-static-executable`
+// yields an endpoint binary with no runtime dependencies. Normal builds are unaffected.
+let staticEndpoint = Context.environment["PALISADE_STATIC"] == "1"
+
 let package = Package(
     name: "Palisade",
     products: [
@@ -17,12 +22,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
     targets: [
         // Crypto++ (Debian libcrypto++-dev) behind a plain C header; exceptions never escape.
         .target(
             name: "CCryptoShim",
-            linkerSettings: [.linkedLibrary("cryptopp")]
+            linkerSettings: staticEndpoint
+                ? [.linkedLibrary(":libcryptopp.a"), .linkedLibrary("stdc++"), .linkedLibrary("m")]
+                : [.linkedLibrary("cryptopp")]
         ),
         .target(name: "PalisadeCrypto", dependencies: ["CCryptoShim"]),
         // System calls Swift's Glibc module lacks (renameat2 for atomic bundle replacement), and
@@ -35,13 +44,19 @@ let package = Package(
         .target(name: "PalisadeDSL", dependencies: ["PalisadeModel"]),
 
         // Resolver, checks, one folder per backend emitter, bundle writer.
-        .target(name: "PalisadeCompiler", dependencies: ["PalisadeModel", "PalisadeCrypto", "CSystem"]),
+        .target(name: "PalisadeCompiler", dependencies: ["PalisadeModel", "PalisadeCrypto", "CSystem", "PalisadeWindows"]),
+        // PE reader, Authenticode hash, VERSIONINFO, signer/publisher: AppLocker's file facts, on Linux.
+        .target(name: "PalisadeWindows", dependencies: [
+            "PalisadeCrypto", "PalisadeModel",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
 
         // Endpoint checks against a bundle: drift, denied and unlisted software, deployment.
-        .target(name: "PalisadeVerifier", dependencies: ["PalisadeModel", "PalisadeCrypto"]),
+        .target(name: "PalisadeVerifier", dependencies: ["PalisadeModel", "PalisadeCrypto", "PalisadeWindows"]),
 
         .target(name: "PalisadeCLI", dependencies: [
-            "PalisadeCrypto", "PalisadeModel", "PalisadeCompiler", "PalisadeVerifier",
+            "PalisadeCrypto", "PalisadeModel", "PalisadeCompiler", "PalisadeVerifier", "PalisadeWindows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // policies/: the MSP's customers, compiled by SwiftPM; the registry is generated from the files.
@@ -54,7 +69,8 @@ let package = Package(
         // The MSP's binary (with policies) and the endpoint binary (same commands, no policies).
         .executableTarget(name: "palisade", dependencies: ["PalisadeCLI", "Policies"]),
         .executableTarget(name: "palisade-endpoint", dependencies: ["PalisadeCLI"]),
-        .executableTarget(name: "palisade-bench", dependencies: ["PalisadeCrypto"]),
+        // Benchmarks only (Tests/Benchmarks): never shipped.
+        .executableTarget(name: "palisade-bench", dependencies: ["PalisadeCrypto", "PalisadeCompiler", "PalisadeModel"]),
 
         .target(name: "PalisadeTestSupport", path: "Tests/PalisadeTestSupport"),
         .testTarget(name: "PalisadeCryptoTests", dependencies: ["PalisadeCrypto", "PalisadeTestSupport"]),
@@ -71,7 +87,14 @@ let package = Package(
         ]),
         .testTarget(name: "AppArmorTests", dependencies: [
             "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeTestSupport",
-        ]),
+        ], exclude: ["Fixtures"]),
+        // PE fixtures are built at test time with mingw-w64 and checked against osslsigncode and pesign.
+        .testTarget(name: "PalisadeWindowsTests", dependencies: [
+            "PalisadeWindows", "PalisadeCrypto", "PalisadeTestSupport",
+        ], exclude: ["Fixtures"]),
+        .testTarget(name: "AppLockerTests", dependencies: [
+            "PalisadeCompiler", "PalisadeDSL", "PalisadeModel", "PalisadeWindows", "PalisadeCrypto", "PalisadeTestSupport",
+        ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -23,6 +23,9 @@ struct HashCommand: ParsableCommand {
     @Option(help: "Output format: text (sha256sum lines) or json.")
     var format: OutputFormat = .text
 
+    @Flag(help: "Print AppLocker's hash instead (0x…: the Authenticode image hash of PE files, the flat SHA-256 of scripts); see `palisade inspect`.")
+    var authenticode = false
+
     @Argument(help: "Files or directories to hash.")
     var paths: [String] = []
 
@@ -32,6 +35,7 @@ struct HashCommand: ParsableCommand {
 
     func run() throws {
         let operands = CommandLine.rawArguments(matching: paths)
+        if authenticode { return try runAuthenticode(operands) }
         let progress = ProgressLine()
         let outcomes = FileHasher().hash(operands, recursive: recursive,
                                          symlinks: followSymlinks ? .always : .operands) { p in

@@ -9,7 +9,7 @@ public struct Palisade: ParsableCommand {
         abstract: "Compile application allowlist/denylist policies for fapolicyd, AppArmor and AppLocker; verify endpoints.",
         discussion: "Exit status: 0 success or compliant; 1 findings, stale output or failed files; 2 cannot do the job.",
         version: PalisadeVersion.string,
-        subcommands: [BuildCommand.self, VerifyCommand.self, HashCommand.self, KeygenCommand.self, PublishCommand.self]
+        subcommands: [BuildCommand.self, VerifyCommand.self, HashCommand.self, InspectCommand.self, KeygenCommand.self, PublishCommand.self]
     )
 
     public init() {}

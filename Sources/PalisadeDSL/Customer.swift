@@ -28,15 +28,18 @@ public struct Customer: Sendable {
     ///     policy cannot lock anyone out before it has been watched.
     ///   - overrides: per-backend modes, e.g. `[.applocker: .audit]`.
     ///   - confinement: how Linux sessions enter the AppArmor allowlist profile.
+    ///   - appLockerDefaultRules: AppLocker rule collections that allow something get the standard
+    ///     default rules (Windows folder, Program Files, administrators) unless this is false.
     public init(
         _ id: String, name: String, mode: Mode = .audit, overrides: [Backend: Mode] = [:],
-        confinement: LinuxConfinement? = nil,
+        confinement: LinuxConfinement? = nil, appLockerDefaultRules: Bool? = nil,
         fileID: String = #fileID, line: Int = #line,
         @PolicyBuilder _ content: () -> [any PolicyComponent]
     ) {
         policy = CustomerPolicy(id: id, displayName: name, mode: mode, backendModes: overrides,
                                 linuxConfinement: confinement,
                                 rules: content().flatMap { $0.rules(baseline: nil) },
-                                location: SourceLocation(fileID: fileID, line: line))
+                                location: SourceLocation(fileID: fileID, line: line),
+                                appLockerDefaultRules: appLockerDefaultRules)
     }
 }

@@ -20,9 +20,14 @@ public struct CustomerPolicy: Codable, Hashable, Sendable {
     public var linuxConfinement: LinuxConfinement?
     public var rules: [PolicyRule]
     public var location: SourceLocation
+    /// Whether AppLocker rule collections that allow something also get the standard default
+    /// rules (Windows folder, Program Files, administrators), so Windows itself keeps running.
+    /// nil: yes (the default); false: the policy brings its own equivalents.
+    public var appLockerDefaultRules: Bool?
 
     public init(id: String, displayName: String, mode: Mode, backendModes: [Backend: Mode] = [:],
-                linuxConfinement: LinuxConfinement? = nil, rules: [PolicyRule], location: SourceLocation) {
+                linuxConfinement: LinuxConfinement? = nil, rules: [PolicyRule], location: SourceLocation,
+                appLockerDefaultRules: Bool? = nil) {
         self.id = id
         self.displayName = displayName
         self.mode = mode
@@ -30,6 +35,7 @@ public struct CustomerPolicy: Codable, Hashable, Sendable {
         self.linuxConfinement = linuxConfinement
         self.rules = rules
         self.location = location
+        self.appLockerDefaultRules = appLockerDefaultRules
     }
 
     /// The effective mode of one backend.

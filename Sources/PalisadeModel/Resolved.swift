@@ -9,9 +9,12 @@ public struct ResolvedCustomer: Codable, Hashable, Sendable {
     /// Sorted by ``ResolvedRule/sortKey``: deterministic whatever order the policy was written in.
     public var rules: [ResolvedRule]
     public var location: SourceLocation
+    /// See ``CustomerPolicy/appLockerDefaultRules``.
+    public var appLockerDefaultRules: Bool?
 
     public init(id: String, displayName: String, mode: Mode, backendModes: [Backend: Mode],
-                linuxConfinement: LinuxConfinement?, rules: [ResolvedRule], location: SourceLocation) {
+                linuxConfinement: LinuxConfinement?, rules: [ResolvedRule], location: SourceLocation,
+                appLockerDefaultRules: Bool? = nil) {
         self.id = id
         self.displayName = displayName
         self.mode = mode
@@ -19,6 +22,7 @@ public struct ResolvedCustomer: Codable, Hashable, Sendable {
         self.linuxConfinement = linuxConfinement
         self.rules = rules
         self.location = location
+        self.appLockerDefaultRules = appLockerDefaultRules
     }
 
     public func mode(for backend: Backend) -> Mode { backendModes[backend] ?? mode }

@@ -70,6 +70,7 @@ public struct PolicyChecks: Sendable {
                 out.append(.error("publisher rule names no publisher and no signed reference binary", at: at))
             }
         }
+        out += WindowsPathChecks.check(rule)
         if let sid = rule.windows?.userOrGroupSID, !Self.isSID(sid) {
             out.append(.error("'\(sid)' is not a SID (S-1-…)", at: at))
         }

@@ -28,5 +28,5 @@ public struct EmitterOutput: Sendable {
 /// The backends a build runs, in a fixed order.
 public enum Backends {
     /// Every backend Palisade has.
-    public static let all: [any BackendEmitter] = [FapolicydEmitter(), AppArmorEmitter()]
+    public static let all: [any BackendEmitter] = [FapolicydEmitter(), AppArmorEmitter(), AppLockerEmitter()]
 }

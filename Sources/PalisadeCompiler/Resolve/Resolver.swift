@@ -87,7 +87,10 @@ public struct Resolver: Sendable {
                         diagnostics.append(.error("reference file '\(reference)' cannot be read: \(problem)", at: rule.location))
                         continue
                     }
-                    rules.append(make(rule, digest: digest, endpointPath: endpointPath, provenance: provenance(reference)))
+                    var resolvedRule = make(rule, digest: digest, endpointPath: endpointPath, provenance: provenance(reference))
+                    guard WindowsResolution.addHash(to: &resolvedRule, file: path, digest: digest, fromTree: false,
+                                                    at: rule.location, diagnostics: &diagnostics) else { continue }
+                    rules.append(resolvedRule)
 
                 case .tree(let reference, let mountPoint):
                     guard let listing = treeListings[reference], !(listing.files.isEmpty && !listing.problems.isEmpty && listing.problems[0].path == absolute(reference)) else {
@@ -115,8 +118,11 @@ public struct Resolver: Sendable {
                             diagnostics.append(.error("\(rule.platform.rawValue) endpoint path '\(endpointPath)' from reference tree '\(reference)' \(problem)", at: rule.location))
                             continue
                         }
-                        rules.append(make(rule, digest: digest, endpointPath: endpointPath,
-                                          provenance: provenance(reference + "/" + relativeText)))
+                        var resolvedRule = make(rule, digest: digest, endpointPath: endpointPath,
+                                                provenance: provenance(reference + "/" + relativeText))
+                        guard WindowsResolution.addHash(to: &resolvedRule, file: file.path, digest: digest, fromTree: true,
+                                                        at: rule.location, diagnostics: &diagnostics) else { continue }
+                        rules.append(resolvedRule)
                         count += 1
                     }
                     for problem in listing.problems where problem.problem != .symlink {
@@ -127,10 +133,12 @@ public struct Resolver: Sendable {
                     }
 
                 case .sha256(let hex, let endpointPath):
-                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: hex.lowercased(),
-                                              path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
-                                              windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
-                                              provenance: provenance(nil)))
+                    var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: hex.lowercased(),
+                                                    path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
+                                                    windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
+                                                    provenance: provenance(nil))
+                    WindowsResolution.addLiteralHash(to: &resolvedRule)
+                    rules.append(resolvedRule)
 
                 case .path(let endpointPath):
                     rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: endpointPath,
@@ -146,7 +154,13 @@ public struct Resolver: Sendable {
                                               windows: windowsAttributes(rule, path: nil, kind: nil, hash: nil),
                                               provenance: provenance(nil)))
 
-                case .publisher(let condition):
+                case .publisher(var condition):
+                    if let reference = condition.reference {
+                        guard let filled = WindowsResolution.fillPublisher(condition, file: absolute(reference),
+                                                                           at: rule.location, diagnostics: &diagnostics)
+                        else { continue }
+                        condition = filled
+                    }
                     var attributes = windowsAttributes(rule, path: nil, kind: .pe, hash: nil)
                     attributes?.publisher = condition
                     rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, windows: attributes,
@@ -156,7 +170,8 @@ public struct Resolver: Sendable {
             resolved.append(ResolvedCustomer(id: customer.id, displayName: customer.displayName, mode: customer.mode,
                                              backendModes: customer.backendModes,
                                              linuxConfinement: customer.linuxConfinement,
-                                             rules: rules.sorted(by: ResolvedRule.sortKey), location: customer.location))
+                                             rules: rules.sorted(by: ResolvedRule.sortKey), location: customer.location,
+                                             appLockerDefaultRules: customer.appLockerDefaultRules))
         }
         return Result(customers: resolved, diagnostics: diagnostics, filesHashed: digests.count)
     }
