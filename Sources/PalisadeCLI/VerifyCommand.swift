@@ -29,6 +29,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Ed25519 public key (PEM or DER): refuse a bundle not signed by it.")
     var trustedKey: String?
 
+    @Option(help: "An export of the endpoint's effective AppLocker policy (Get-AppLockerPolicy -Effective -Xml; UTF-16 or UTF-8) to compare with the bundle's.")
+    var applockerEffective: String?
+
     @Flag(help: "Also list the checks that passed (text format).")
     var verbose = false
 
@@ -63,7 +66,15 @@ struct VerifyCommand: ParsableCommand {
         if !loaded.authenticated {
             Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
         }
-        let report = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan).verify(loaded)
+        var verifier = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan)
+        if let applockerEffective {
+            guard let data = FileManager.default.contents(atPath: applockerEffective) else {
+                Terminal.err("palisade: error: cannot read \(applockerEffective)\n")
+                throw PalisadeExit.cannotRun
+            }
+            verifier.appLockerEffective = Array(data)
+        }
+        let report = verifier.verify(loaded)
         switch format {
         case .text: Terminal.out(ReportFormats.text(report, verbose: verbose))
         case .json: Terminal.write(try JSON.encode(report))

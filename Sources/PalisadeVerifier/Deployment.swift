@@ -93,12 +93,15 @@ struct Deployment {
         }
         switch read("/etc/fapolicyd/fapolicyd.conf") {
         case .success(let conf):
+            // Enforce needs `permissive = 0`, or nothing is blocked. Audit mode is carried by the
+            // bundle's own rules (`allow_log` where enforce has `deny_log`), so any setting is right.
             let permissive = Self.confValue(conf, key: "permissive") ?? "0"
-            let expected = mode == .enforce ? "0" : "1"
-            findings.append(Finding(permissive == expected ? .ok : .different, check: "fapolicyd", path: "/etc/fapolicyd/fapolicyd.conf",
-                                    expected: "permissive = \(expected)", actual: "permissive = \(permissive)",
-                                    message: permissive == expected ? "fapolicyd: daemon configured for \(mode.rawValue) mode"
-                                                                    : "fapolicyd: daemon configured with permissive = \(permissive), the policy asks for \(mode.rawValue) mode"))
+            let compliant = mode == .audit || permissive == "0"
+            findings.append(Finding(compliant ? .ok : .different, check: "fapolicyd", path: "/etc/fapolicyd/fapolicyd.conf",
+                                    expected: mode == .enforce ? "permissive = 0" : "any (audit rules only log)",
+                                    actual: "permissive = \(permissive)",
+                                    message: compliant ? "fapolicyd: daemon configuration fits \(mode.rawValue) mode"
+                                                       : "fapolicyd: permissive = \(permissive) blocks nothing, the policy asks for enforce mode"))
         case .failure(.notFound):
             findings.append(Finding(.notDeployed, check: "fapolicyd", path: "/etc/fapolicyd/fapolicyd.conf", expected: "present",
                                     actual: "absent", message: "fapolicyd: not installed (no fapolicyd.conf)"))

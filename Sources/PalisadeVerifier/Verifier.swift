@@ -5,6 +5,7 @@ import Musl
 #endif
 import PalisadeCrypto
 import PalisadeModel
+import PalisadeWindows
 
 /// Checks a host (or a mounted image) against a bundle. Read-only: it opens files for reading,
 /// never writes, never changes permissions, never loads anything.
@@ -14,6 +15,8 @@ public struct Verifier: Sendable {
     /// Endpoint folders searched for denied hashes and unlisted executables; nil: the defaults.
     public var scanLocations: [String]?
     public var hasher: FileHasher
+    /// An export of the endpoint's effective AppLocker policy, to compare with the bundle's.
+    public var appLockerEffective: [UInt8]?
     /// Where the kernel lists loaded AppArmor profiles; read only when `root` is `/`.
     public var apparmorProfilesFile = "/sys/kernel/security/apparmor/profiles"
 
@@ -119,8 +122,15 @@ public struct Verifier: Sendable {
                 }
                 switch digests[host] {
                 case .success(let digest)?:
-                    let actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
-                    let same = digest.sha256.hex == wanted && (rule.size == nil || rule.size == digest.size)
+                    var actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
+                    var same = digest.sha256.hex == wanted && (rule.size == nil || rule.size == digest.size)
+                    // On Windows, AppLocker identifies a PE by its Authenticode image hash, which
+                    // does not change when only the signature does: compare that too.
+                    if !same, platform == .windows, let expectedImage = rule.windows?.appLockerHash,
+                       let image = try? AuthenticodeHash.compute(FileByteSource(path: host)) {
+                        actual += " authenticode \(AppLockerHashText.data(image))"
+                        same = image.hex == expectedImage.lowercased()
+                    }
                     if rule.decision == .allow {
                         findings.append(Finding(same ? .ok : .modified, check: "file", path: path, expected: expected, actual: actual,
                                                 rule: location, message: same ? "allowed file \(path) matches" : "allowed file \(path) was modified"))
@@ -170,6 +180,9 @@ public struct Verifier: Sendable {
         }
 
         // 4. Is enforcement deployed?
+        if let appLockerEffective {
+            findings += AppLockerEffective.compare(effective: appLockerEffective, bundle: bundle)
+        }
         if platform == .linux {
             findings += Deployment(fs: fs, bundle: bundle, rootIsHost: fs.root.bytes == [0x2F],
                                    apparmorProfilesFile: apparmorProfilesFile).check()
