@@ -136,6 +136,30 @@ func measure(_ buffers: Buffers, count: Int, passes: Int) -> Double {
     return times.wall
 }
 
+// Other benchmarks share this executable: `build` (compiler throughput), `verify-bundle` (set-up
+// for Tests/Benchmarks/bench-verify).
+switch CommandLine.arguments.dropFirst().first {
+case "build":
+    var customers = 1000, rules = 1000
+    var rest = CommandLine.arguments.dropFirst(2)
+    while let flag = rest.popFirst() {
+        guard let text = rest.popFirst(), let n = Int(text), n > 0 else { fail("\(flag) needs a positive integer") }
+        switch flag {
+        case "--customers": customers = n
+        case "--rules": rules = n
+        default: fail("unknown argument \(flag)")
+        }
+    }
+    SyntheticBuild.run(customers: customers, rules: rules)
+    exit(0)
+case "verify-bundle":
+    guard CommandLine.arguments.count == 4 else { fail("usage: palisade-bench verify-bundle ROOT OUT") }
+    VerifyBundle.run(root: CommandLine.arguments[2], out: CommandLine.arguments[3])
+    exit(0)
+default:
+    break
+}
+
 let config = parseArguments()
 print("provider=\(SHA256.provider)")
 print("online_cores=\(FileHasher.onlineCores)")
