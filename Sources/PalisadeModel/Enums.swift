@@ -30,6 +30,19 @@ public enum Decision: String, Codable, Hashable, Sendable, Comparable {
 /// What a file is, from its first bytes and mode.
 public enum FileKind: String, Codable, Hashable, Sendable {
     case elf, pe, script, other
+
+    /// ELF, PE (`MZ`), `#!` script or other, from a file's first bytes.
+    public static func classify(head: [UInt8]) -> FileKind {
+        if head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return .elf }
+        if head.starts(with: [0x4D, 0x5A]) { return .pe }
+        if head.starts(with: [0x23, 0x21]) { return .script }
+        return .other
+    }
+
+    /// What counts as a program: ELF, PE, `#!` scripts, and anything with an execute bit.
+    public static func isExecutable(_ kind: FileKind, mode: UInt32) -> Bool {
+        kind != .other || mode & 0o111 != 0
+    }
 }
 
 /// A date without time or zone, as written in policies: `YYYY-MM-DD`.

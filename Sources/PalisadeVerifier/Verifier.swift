@@ -167,7 +167,7 @@ public struct Verifier: Sendable {
                 continue
             }
             let kind = FileKind.classify(head: digest.head)
-            guard kind != .other || digest.mode & 0o111 != 0 else { continue }
+            guard FileKind.isExecutable(kind, mode: digest.mode) else { continue }
             let actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
             if let denied = coverage.deniedRule(hash: digest.sha256.hex, endpoint: endpoint) {
                 findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,
@@ -206,15 +206,5 @@ extension FileEntry {
     init(_ path: RawPath, _ info: stat) {
         self.init(path: path, size: Int64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
                   mode: UInt32(info.st_mode), viaSymlink: false)
-    }
-}
-
-extension FileKind {
-    /// ELF, PE, `#!` script or other, from a file's first bytes.
-    static func classify(head: [UInt8]) -> FileKind {
-        if head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return .elf }
-        if head.starts(with: [0x4D, 0x5A]) { return .pe }
-        if head.starts(with: [0x23, 0x21]) { return .script }
-        return .other
     }
 }

@@ -106,8 +106,8 @@ public struct Resolver: Sendable {
                             diagnostics.append(.error("file '\(file.path)' in reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
                             continue
                         }
-                        let kind = FileClassifier.kind(head: digest.head)
-                        guard FileClassifier.isExecutable(kind: kind, mode: digest.mode) else { continue }
+                        let kind = FileKind.classify(head: digest.head)
+                        guard FileKind.isExecutable(kind, mode: digest.mode) else { continue }
                         let relative = Array(file.path.bytes.dropFirst(root.bytes.count + (root.bytes.last == 0x2F ? 0 : 1)))
                         guard let relativeText = String(validating: relative, as: UTF8.self) else {
                             diagnostics.append(.error("file '\(file.path.description)' in reference tree '\(reference)' has a name that is not UTF-8; rename it or list it by hash", at: rule.location))
@@ -177,7 +177,7 @@ public struct Resolver: Sendable {
     }
 
     private func make(_ rule: PolicyRule, digest: FileDigest, endpointPath: String, provenance: Provenance) -> ResolvedRule {
-        let kind = FileClassifier.kind(head: digest.head)
+        let kind = FileKind.classify(head: digest.head)
         return ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: digest.sha256.hex, size: digest.size,
                             path: endpointPath, pathMatch: .file, fileKind: kind,
                             windows: windowsAttributes(rule, path: endpointPath, kind: kind, hash: nil),

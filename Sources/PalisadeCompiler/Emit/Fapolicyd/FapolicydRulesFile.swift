@@ -43,16 +43,5 @@ enum FapolicydRulesFile {
     }
 
     /// Comment text on one line: control characters (TAB, CR, LF among them) shown as `\xNN`.
-    static func comment(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    static func comment(_ text: String) -> String { Diagnostic.singleLine(text) }
 }
