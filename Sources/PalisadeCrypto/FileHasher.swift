@@ -212,10 +212,16 @@ public struct FileHasher: Sendable {
         guard UInt64(before.st_dev) == entry.device, UInt64(before.st_ino) == entry.inode else {
             return .failure(.changedWhileReading)
         }
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        let expected = Int64(before.st_size)
+        // Read-ahead advice only matters for files that take more than one read.
+        if expected > Int64(buffer.count) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
         var total: Int64 = 0
         var head = [UInt8]()
         while true {
+            // Once the size fstat gave has been read, skip the read that would only say end of file:
+            // a file that grew or shrank meanwhile is still caught by the size check after the loop.
+            // (A file fstat calls empty is still read, so a non-empty /proc file is still noticed.)
+            if total > 0 && total == expected { break }
             let n = read(fd, buffer.baseAddress, buffer.count)
             if n == 0 { break }
             if n < 0 {

@@ -43,13 +43,24 @@ public struct TreeWalker: Sendable {
 
     private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, into listing: inout Listing,
                        visited: inout Set<DirectoryID>) {
-        // Depth-first with an explicit stack of paths still to look at.
-        var pending: [(path: RawPath, isOperand: Bool)] = [(start, isOperand)]
-        while let (path, operand) = pending.popLast() {
+        // Depth-first with an explicit stack of paths still to look at. Names found in a directory
+        // come with their lstat result, taken relative to the open directory (see
+        // `readDirectoryWithStatus`), so the kernel does not resolve the whole path once more per name.
+        var pending: [Pending] = [Pending(path: start, isOperand: isOperand, status: nil)]
+        while let next = pending.popLast() {
+            let path = next.path, operand = next.isOperand
             var info = stat()
-            guard path.withCString({ lstat($0, &info) }) == 0 else {
-                listing.problems.append(Problem(path: path, problem: .from(errno: errno)))
+            switch next.status {
+            case .some(.success(let known)):
+                info = known
+            case .some(.failure(let error)):
+                listing.problems.append(Problem(path: path, problem: .from(errno: error.code)))
                 continue
+            case .none:
+                guard path.withCString({ lstat($0, &info) }) == 0 else {
+                    listing.problems.append(Problem(path: path, problem: .from(errno: errno)))
+                    continue
+                }
             }
             var type = FileType(mode: info.st_mode)
             var viaSymlink = false
@@ -84,19 +95,60 @@ public struct TreeWalker: Sendable {
                     listing.problems.append(Problem(path: path, problem: .symlinkLoop))
                     continue
                 }
-                switch readDirectory(path) {
+                switch readDirectoryWithStatus(path) {
                 case .failure(let problem):
                     listing.problems.append(Problem(path: path, problem: problem))
-                case .success(let names):
+                case .success(let entries):
                     // Reverse so that popLast() visits names in ascending order.
-                    for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }).reversed() {
-                        pending.append((path.appending(name), false))
+                    for entry in entries.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }).reversed() {
+                        let child = path.appending(entry.name)
+                        // A path the kernel cannot take (PATH_MAX) gets lstat by path, and so the
+                        // same ENAMETOOLONG report as before, instead of a status it could not use.
+                        let status = child.bytes.count < Int(PATH_MAX) ? entry.status : nil
+                        pending.append(Pending(path: child, isOperand: false, status: status))
                     }
                 }
             default:
                 listing.problems.append(Problem(path: path, problem: .notRegularFile(type)))
             }
         }
+    }
+
+    /// A path still to look at, with its lstat result when that was already taken.
+    private struct Pending {
+        var path: RawPath
+        var isOperand: Bool
+        var status: Result<stat, StatError>?
+    }
+
+    private struct StatError: Error { var code: Int32 }
+
+    /// Names in a directory, without `.` and `..`, each with its lstat result or the errno lstat
+    /// gave: `fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)`, the same answer as `lstat(path/name)`
+    /// without resolving every component of the path again (a path lookup per name was most of
+    /// the walk's time on large trees).
+    private func readDirectoryWithStatus(_ path: RawPath) -> Result<[(name: [UInt8], status: Result<stat, StatError>)], FileProblem> {
+        guard let dir = path.withCString({ opendir($0) }) else { return .failure(.from(errno: errno)) }
+        defer { closedir(dir) }
+        let fd = dirfd(dir)
+        var entries: [(name: [UInt8], status: Result<stat, StatError>)] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { return .failure(.from(errno: errno)) }
+                break
+            }
+            let found: (name: [UInt8], status: Result<stat, StatError>)? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let length = bytes.firstIndex(of: 0) ?? bytes.count
+                if length == 1 && bytes[0] == 0x2E || length == 2 && bytes[0] == 0x2E && bytes[1] == 0x2E { return nil }
+                var info = stat()
+                let status = fstatat(fd, raw.baseAddress!.assumingMemoryBound(to: CChar.self), &info, AT_SYMLINK_NOFOLLOW)
+                return (Array(bytes[0..<length]), status == 0 ? .success(info) : .failure(StatError(code: errno)))
+            }
+            if let found { entries.append(found) }
+        }
+        return .success(entries)
     }
 
     /// Names in a directory, without `.` and `..`.
