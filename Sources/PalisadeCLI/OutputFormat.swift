@@ -1,20 +1,16 @@
 import ArgumentParser
 import Foundation
+import PalisadeCompiler
 
 /// `--format`: human text by default, or one JSON document on stdout.
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text, json
 }
 
-/// JSON as Palisade writes it everywhere: sorted keys, no escaped slashes, a final newline.
+/// JSON as Palisade writes it everywhere (the bundle's canonical form): sorted keys, no escaped
+/// slashes, a final newline.
 enum JSON {
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var bytes = Array(try encoder.encode(value))
-        bytes.append(0x0A)
-        return bytes
-    }
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] { try CanonicalJSON.encode(value) }
 }
 
 /// Exit codes shared by every command (DESIGN.md).
