@@ -13,6 +13,10 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
+int palisade_syncfs(int fd) {
+    return syncfs(fd);
+}
+
 int palisade_rename_exchange(const char *from, const char *to) {
 #ifdef SYS_renameat2
     return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE);

@@ -47,14 +47,14 @@ struct BuildCommand: ParsableCommand {
             return
         }
 
-        for bundle in output.bundles {
-            do {
-                let bundle = try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
-                try BundleWriter(outputDirectory: out).write(bundle)
-            } catch {
-                Terminal.err("palisade: error: writing bundle '\(bundle.customerID)': \(error); the previous bundle is unchanged\n")
-                throw PalisadeExit.cannotRun
+        do {
+            let bundles = try output.bundles.map { bundle in
+                try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
             }
+            try BundleWriter(outputDirectory: out).write(bundles)
+        } catch {
+            Terminal.err("palisade: error: writing the bundles: \(error); every bundle not yet replaced is unchanged\n")
+            throw PalisadeExit.cannotRun
         }
         var removed: [String] = []
         if customers.isEmpty {

@@ -42,36 +42,48 @@ public struct Compiler: Sendable {
         let resolved = Resolver(workspace: workspace, hasher: hasher).resolve(customers)
         diagnostics += resolved.diagnostics
 
+        // Customers are independent from here on: one per core at a time, largest first.
+        let order = resolved.customers.indices.sorted { resolved.customers[$0].rules.count > resolved.customers[$1].rules.count }
+        let perCustomer = Parallel.map(resolved.customers, order: order) { customer in compileResolved(customer) }
+        var earlierWarnings: [String: Int] = [:]  // from the policy checks and the resolver
+        for diagnostic in diagnostics where diagnostic.severity == .warning {
+            if let id = diagnostic.customer { earlierWarnings[id, default: 0] += 1 }
+        }
         var bundles: [BundleContents] = []
         var summaries: [Summary] = []
-        for customer in resolved.customers {
-            let (checked, conflicts) = ConflictChecks.check(customer)
-            diagnostics += conflicts.forCustomer(customer.id)
-            var outputs: [(Backend, EmitterOutput)] = []
-            for emitter in backends {
-                var output = emitter.emit(checked)
-                output.diagnostics = output.diagnostics.map {
-                    var d = $0
-                    if d.backend == nil { d.backend = emitter.backend }
-                    return d
-                }.forCustomer(customer.id)
-                outputs.append((emitter.backend, output))
-                diagnostics += output.diagnostics
-            }
-            do {
-                let bundle = try BundleAssembler.assemble(checked, outputs: outputs)
-                bundles.append(bundle)
-                let customerWarnings = diagnostics.filter { $0.severity == .warning && $0.customer == checked.id }
-                summaries.append(Summary(customer: checked.id, rules: checked.rules.count,
-                                         allowRules: checked.rules.filter { $0.decision == .allow }.count,
-                                         denyRules: checked.rules.filter { $0.decision == .deny }.count,
-                                         files: bundle.files.keys.sorted(), warnings: customerWarnings.count))
-            } catch {
-                diagnostics.append(.error("cannot encode the manifest of '\(checked.id)': \(error)", at: checked.location))
-            }
+        for (bundle, summary, customerDiagnostics) in perCustomer {
+            bundles.append(bundle)
+            var summary = summary
+            summary.warnings += earlierWarnings[summary.customer] ?? 0
+            summaries.append(summary)
+            diagnostics += customerDiagnostics
         }
         let sorted = diagnostics.sortedForDisplay().uniqued()
         return Output(bundles: sorted.hasErrors ? [] : bundles, diagnostics: sorted, summaries: summaries,
                       filesHashed: resolved.filesHashed)
+    }
+
+    /// Conflict checks, every backend and the bundle of one resolved customer.
+    func compileResolved(_ customer: ResolvedCustomer) -> (BundleContents, Summary, [Diagnostic]) {
+        let (checked, conflicts) = ConflictChecks.check(customer)
+        var diagnostics = conflicts.forCustomer(customer.id)
+        var outputs: [(Backend, EmitterOutput)] = []
+        for emitter in backends {
+            var output = emitter.emit(checked)
+            output.diagnostics = output.diagnostics.map {
+                var d = $0
+                if d.backend == nil { d.backend = emitter.backend }
+                return d
+            }.forCustomer(customer.id)
+            outputs.append((emitter.backend, output))
+            diagnostics += output.diagnostics
+        }
+        let bundle = BundleAssembler.assemble(checked, outputs: outputs)
+        var allowRules = 0
+        for rule in checked.rules where rule.decision == .allow { allowRules += 1 }
+        let summary = Summary(customer: checked.id, rules: checked.rules.count, allowRules: allowRules,
+                              denyRules: checked.rules.count - allowRules, files: bundle.files.keys.sorted(),
+                              warnings: diagnostics.filter { $0.severity == .warning }.count)
+        return (bundle, summary, diagnostics)
     }
 }

@@ -160,7 +160,7 @@ public struct FileHasher: Sendable {
         let count = entries.count
         guard count > 0 else { return [] }
         let schedule = entries.indices.sorted { entries[$0].size > entries[$1].size }
-        let results = ResultSlots(count: count)
+        let results = WriteOnceSlots<HashOutcome>(count: count)
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let bytesDone = Atomic<Int64>(0)
@@ -247,25 +247,4 @@ public struct FileHasher: Sendable {
         return .success(FileDigest(path: entry.path, size: total, sha256: digest, head: head,
                                    mode: UInt32(before.st_mode)))
     }
-}
-
-/// Write-once result slots shared by the workers; each index is written by exactly one worker.
-private final class ResultSlots: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<HashOutcome?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
-    }
-
-    func store(_ outcome: HashOutcome, at index: Int) { storage[index] = outcome }
-
-    func collect() -> [HashOutcome] { (0..<count).map { storage[$0]! } }
 }

@@ -31,9 +31,7 @@ enum SyntheticBuild {
         let output = Compiler(workspace: "/", today: "2026-11-30").compile(policies)
         let compiled = Date()
         let writer = BundleWriter(outputDirectory: out)
-        for bundle in output.bundles {
-            do { try writer.write(bundle) } catch { fatalError("write failed: \(error)") }
-        }
+        do { try writer.write(output.bundles) } catch { fatalError("write failed: \(error)") }
         let end = Date()
         let total = customers * rules
         let seconds = end.timeIntervalSince(start)
@@ -77,10 +75,10 @@ enum VerifyBundle {
             list += Array("\(digest.sha256.hex)  .\(endpoint)\n".utf8)
         }
         let customer = ResolvedCustomer(id: "bench", displayName: "Bench", mode: .audit, backendModes: [:],
-                                        linuxConfinement: nil, rules: rules.sorted(by: ResolvedRule.sortKey),
+                                        linuxConfinement: nil, rules: rules.sortedByKey(),
                                         location: SourceLocation(file: "policies/bench.swift", line: 1))
         do {
-            let bundle = try BundleAssembler.assemble(customer, outputs: [])
+            let bundle = BundleAssembler.assemble(customer, outputs: [])
             try BundleWriter(outputDirectory: out).write(bundle)
             try Data(list).write(to: URL(fileURLWithPath: out + "/sha256sum.list"))
         } catch {

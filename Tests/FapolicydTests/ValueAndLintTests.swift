@@ -53,6 +53,43 @@ struct LintTests {
     func rules(_ text: String) -> [String] { FapolicydLint.rules(Array(text.utf8)).map(\.message) }
     func trust(_ text: String) -> [String] { FapolicydLint.trust(Array(text.utf8)).map(\.message) }
 
+    @Test("the fast path accepts only lines the full check finds clean, and gives the same findings")
+    func fastPathAgreesWithTheFullCheck() {
+        let h = Self.hash
+        let seeds = [
+            "allow perm=execute all : path=/usr/bin/a sha256hash=\(h)", "deny_log perm=execute all : dir=/opt/x/",
+            "allow_log perm=execute all : all", "allow perm=execute all : trust=1", "deny perm=open all : sha256hash=\(h)",
+            "allow perm=any all : path=/a trust=0", "deny_audit perm=execute all : dir=/opt/ path=/b",
+        ]
+        // Each seed, and every single-byte deletion, duplication and replacement of it by a byte
+        // that means something to the grammar.
+        var lines = Set(seeds)
+        let specials: [Character] = [" ", ",", "=", "%", "/", ":", "#", "\t", "A", "0", "g", "."]
+        for seed in seeds {
+            let chars = Array(seed)
+            for i in chars.indices {
+                var deleted = chars; deleted.remove(at: i); lines.insert(String(deleted))
+                var doubled = chars; doubled.insert(chars[i], at: i); lines.insert(String(doubled))
+                for special in specials {
+                    var replaced = chars; replaced[i] = special; lines.insert(String(replaced))
+                }
+            }
+            lines.insert(seed + " path=/x")
+            lines.insert(seed.replacingOccurrences(of: "all :", with: "uid=0 :"))
+        }
+        var accepted = 0
+        for line in lines.sorted() {
+            let bytes = Array((line + "\n").utf8)
+            let full = FapolicydLint.rules(bytes, fastPath: false)
+            if FapolicydLint.isPlainRule(Array(line.utf8)) {
+                accepted += 1
+                #expect(full.isEmpty, "fast path accepted \(line): \(full)")
+            }
+            #expect(FapolicydLint.rules(bytes) == full, "\(line)")
+        }
+        #expect(accepted >= seeds.count && accepted < lines.count)
+    }
+
     @Test("a clean fragment has no findings")
     func clean() {
         #expect(rules("# c\n%apps=/usr/bin/a,/usr/bin/b\nallow perm=execute exe=%apps : dir=/opt/app/\n"

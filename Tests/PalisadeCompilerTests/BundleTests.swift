@@ -95,6 +95,32 @@ struct BundleTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["acme"])
     }
 
+    @Test func aBatchWithOneUnwritableBundleReplacesNoBundle() throws {
+        let out = try TemporaryDirectory()
+        let bundles = compileExamples().bundles
+        try BundleWriter(outputDirectory: out.path).write(bundles)
+        let before = try bundles.map { try snapshot(out.path + "/" + $0.customerID) }
+
+        var changed = bundles.map { bundle -> BundleContents in
+            var copy = bundle
+            copy.files["added.txt"] = Array("new".utf8)
+            return copy
+        }
+        // A file and a folder of the same name: this one bundle cannot be written.
+        changed[1].files["clash"] = [1]
+        changed[1].files["clash/inside"] = [2]
+        #expect(throws: BundleWriter.WriteError.self) { try BundleWriter(outputDirectory: out.path).write(changed) }
+        #expect(try bundles.map { try snapshot(out.path + "/" + $0.customerID) } == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == bundles.map(\.customerID).sorted())
+
+        // Without the clash, the same batch replaces every bundle.
+        changed[1].files["clash"] = nil
+        changed[1].files["clash/inside"] = nil
+        try BundleWriter(outputDirectory: out.path).write(changed)
+        #expect(try changed.map { try snapshot(out.path + "/" + $0.customerID) } == changed.map(\.files))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == bundles.map(\.customerID).sorted())
+    }
+
     @Test func leftoversOfAKilledBuildAreRemovedByTheNextBuild() throws {
         let out = try TemporaryDirectory()
         let acme = try #require(compileExamples().bundles.first { $0.customerID == "acme" })

@@ -208,3 +208,37 @@ struct DiagnosticsTests {
         #expect(PalisadeModel.SourceLocation(fileID: "Other/acme.swift", line: 3).description == "Other/acme.swift:3")
     }
 }
+
+@Suite("Linux endpoint paths")
+struct LinuxEndpointPathTests {
+    /// The byte scanner against the rules written out: components split on '/', after the first.
+    static func expected(_ path: String, isDirectory: Bool) -> String? {
+        if path.isEmpty { return "is empty" }
+        if path.utf8.contains(0) { return "contains a NUL character" }
+        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "contains a control character" }
+        guard path.hasPrefix("/") else { return "is relative; Linux endpoint paths start with '/'" }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        if components.contains("..") { return "contains a '..' component" }
+        if components.contains(".") { return "contains a '.' component" }
+        if components.dropLast().contains("") || (!isDirectory && path.hasSuffix("/") && path != "/") {
+            return isDirectory ? "contains an empty component ('//')" : "ends with '/' or contains '//'; name a file"
+        }
+        return nil
+    }
+
+    @Test func everyShapeOfComponentIsJudgedAsWritten() {
+        let parts = ["", ".", "..", "...", ".a", "a.", "a", "..a", "é", "a b"]
+        var paths = ["", "/", "//", "a", "a/b", "/\u{7F}", "/a\u{0}b", "/a\nb"]
+        for p in parts {
+            for q in parts {
+                paths += ["/\(p)", "/\(p)/\(q)", "/\(p)/\(q)/", "/x/\(p)//\(q)", "/\(p)/x/\(q)"]
+            }
+        }
+        for path in paths {
+            for isDirectory in [false, true] {
+                #expect(EndpointPathCheck.problem(with: path, platform: .linux, isDirectory: isDirectory)
+                        == Self.expected(path, isDirectory: isDirectory), "\(path.debugDescription) directory: \(isDirectory)")
+            }
+        }
+    }
+}

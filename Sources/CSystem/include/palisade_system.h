@@ -6,6 +6,9 @@
  * Returns 0, or -1 with errno set (EINVAL/ENOSYS where the file system cannot). */
 int palisade_rename_exchange(const char *from, const char *to);
 
+/* syncfs(2): flushes the whole file system that holds the open file fd. 0, or -1 and errno. */
+int palisade_syncfs(int fd);
+
 #include <stddef.h>
 #include <stdint.h>
 

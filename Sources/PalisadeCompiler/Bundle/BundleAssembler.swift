@@ -16,7 +16,7 @@ public struct BundleContents: Sendable, Equatable {
 /// Builds a customer's bundle from the backends' output: INSTALL.md, then the manifest listing
 /// every other file's SHA-256 and size.
 public enum BundleAssembler {
-    public static func assemble(_ customer: ResolvedCustomer, outputs: [(Backend, EmitterOutput)]) throws -> BundleContents {
+    public static func assemble(_ customer: ResolvedCustomer, outputs: [(Backend, EmitterOutput)]) -> BundleContents {
         var files: [String: [UInt8]] = [:]
         for (_, output) in outputs {
             for (path, bytes) in output.files { files[path] = bytes }
@@ -33,7 +33,7 @@ public enum BundleAssembler {
             customer: .init(id: customer.id, displayName: customer.displayName, modes: modes,
                             linuxConfinement: customer.linuxConfinement),
             rules: customer.rules, files: records)
-        files[BundleManifest.fileName] = try CanonicalJSON.encode(manifest)
+        files[BundleManifest.fileName] = manifest.canonicalJSON()
         return BundleContents(customerID: customer.id, files: files)
     }
 }

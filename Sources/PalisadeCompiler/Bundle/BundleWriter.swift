@@ -28,8 +28,47 @@ public struct BundleWriter: Sendable {
     /// The temporary-folder prefix for a customer: `.<id>.palisade-tmp-`.
     static func temporaryPrefix(_ id: String) -> String { "." + id + temporaryMarker }
 
-    public func write(_ bundle: BundleContents) throws {
+    public func write(_ bundle: BundleContents) throws { try write([bundle]) }
+
+    /// Writes several bundles: each into its temporary folder (in parallel), then one flush of the
+    /// file system for all of them, then each swapped into place. Every customer's swap is atomic
+    /// on its own; on an error, bundles not yet swapped keep their previous contents.
+    public func write(_ bundles: [BundleContents]) throws {
         try makeDirectories(outputDirectory)
+        let staged = Parallel.map(bundles) { bundle in Result { try stage(bundle) } }
+        var temporaries: [(temporary: String, target: String)] = []
+        var firstError: (any Error)?
+        for result in staged {
+            switch result {
+            case .success(let pair): temporaries.append(pair)
+            case .failure(let error): firstError = firstError ?? error
+            }
+        }
+        var next = 0
+        do {
+            if let firstError { throw firstError }
+            try syncFileSystem(outputDirectory)
+            var previous: [String] = []  // temporary folders that now hold a previous bundle
+            while next < temporaries.count {
+                let (temporary, target) = temporaries[next]
+                if access(target, F_OK) == 0 {
+                    try check(palisade_rename_exchange(temporary, target), "swap", target)
+                    previous.append(temporary)
+                } else {
+                    try check(rename(temporary, target), "rename", target)
+                }
+                next += 1
+            }
+            try syncDirectory(outputDirectory)
+            for temporary in previous { try removeTree(temporary) }
+        } catch {
+            for (temporary, _) in temporaries[next...] { try? removeTree(temporary) }
+            throw error
+        }
+    }
+
+    /// Writes `bundle` into a fresh temporary folder beside its target; returns both paths.
+    private func stage(_ bundle: BundleContents) throws -> (temporary: String, target: String) {
         removeLeftovers(of: bundle.customerID)
         let target = outputDirectory + "/" + bundle.customerID
         let temporary = outputDirectory + "/" + Self.temporaryPrefix(bundle.customerID) + String(getpid())
@@ -44,15 +83,7 @@ public struct BundleWriter: Sendable {
                 try writeFile(temporary + "/" + path, bundle.files[path]!)
                 written += 1
             }
-            try syncDirectory(temporary)
-            if access(target, F_OK) == 0 {
-                try check(palisade_rename_exchange(temporary, target), "swap", target)
-                try syncDirectory(outputDirectory)
-                try removeTree(temporary)  // now holds the previous bundle
-            } else {
-                try check(rename(temporary, target), "rename", target)
-                try syncDirectory(outputDirectory)
-            }
+            return (temporary, target)
         } catch {
             try? removeTree(temporary)
             throw error
@@ -90,7 +121,15 @@ public struct BundleWriter: Sendable {
                 offset += n
             }
         }
-        try check(fsync(fd), "fsync", path)
+    }
+
+    /// Flushes the file system holding `path`: every staged file at once (syncfs), instead of
+    /// an fsync per file.
+    private func syncFileSystem(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try check(fd, "open", path)
+        defer { close(fd) }
+        try check(palisade_syncfs(fd), "syncfs", path)
     }
 
     private func syncDirectory(_ path: String) throws {

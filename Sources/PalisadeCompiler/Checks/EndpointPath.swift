@@ -11,17 +11,36 @@ public enum EndpointPathCheck {
     /// Why `path` is not a valid endpoint path on `platform`, or nil when it is.
     public static func problem(with path: String, platform: Platform, isDirectory: Bool = false) -> String? {
         if path.isEmpty { return "is empty" }
-        if path.unicodeScalars.contains(where: { $0.value == 0 }) { return "contains a NUL character" }
-        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            return "contains a control character"
-        }
+        // In UTF-8 every byte below 0x80 is that character, so bytes tell control characters apart.
+        if path.utf8.contains(0) { return "contains a NUL character" }
+        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "contains a control character" }
         switch platform {
         case .linux:
-            guard path.hasPrefix("/") else { return "is relative; Linux endpoint paths start with '/'" }
-            let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-            if components.contains("..") { return "contains a '..' component" }
-            if components.contains(".") { return "contains a '.' component" }
-            if components.dropLast().contains("") || (!isDirectory && path.hasSuffix("/") && path != "/") {
+            guard path.utf8.first == 0x2F else { return "is relative; Linux endpoint paths start with '/'" }
+            // Components after the leading '/': '..', '.', and empty ones other than the last.
+            var dotDot = false, dot = false, emptyInner = false
+            var start = 1, index = 1
+            let bytes = path.utf8
+            var position = bytes.index(after: bytes.startIndex)
+            var previous: (UInt8, UInt8) = (0, 0)  // the component's first two bytes
+            while true {
+                let atEnd = position == bytes.endIndex
+                if atEnd || bytes[position] == 0x2F {
+                    let length = index - start
+                    if length == 2 && previous == (0x2E, 0x2E) { dotDot = true }
+                    if length == 1 && previous.0 == 0x2E { dot = true }
+                    if length == 0 && !atEnd { emptyInner = true }
+                    if atEnd { break }
+                    start = index + 1
+                } else if index - start < 2 {
+                    if index == start { previous = (bytes[position], 0) } else { previous.1 = bytes[position] }
+                }
+                index += 1
+                position = bytes.index(after: position)
+            }
+            if dotDot { return "contains a '..' component" }
+            if dot { return "contains a '.' component" }
+            if emptyInner || (!isDirectory && path.utf8.last == 0x2F && path != "/") {
                 return isDirectory ? "contains an empty component ('//')" : "ends with '/' or contains '//'; name a file"
             }
         case .windows:

@@ -1,3 +1,4 @@
+import PalisadeCrypto
 import PalisadeModel
 
 /// Checks on the authored policy, before anything is hashed.
@@ -10,9 +11,11 @@ public struct PolicyChecks: Sendable {
     public init(today: CalendarDate) { self.today = today }
 
     public func check(_ customers: [CustomerPolicy]) -> [Diagnostic] {
+        // Each customer's own checks run in parallel; ids are compared across customers.
+        let own = Parallel.map(customers) { customer in check(customer) }
         var diagnostics: [Diagnostic] = []
         var firstByID: [String: CustomerPolicy] = [:]
-        for customer in customers {
+        for (customer, ownDiagnostics) in zip(customers, own) {
             if let problem = CustomerIDCheck.problem(with: customer.id) {
                 diagnostics.append(.error("customer id '\(customer.id)' \(problem)", at: customer.location))
             }
@@ -22,16 +25,23 @@ public struct PolicyChecks: Sendable {
             } else {
                 firstByID[customer.id] = customer
             }
-            if customer.displayName.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                diagnostics.append(.error("display name of '\(customer.id)' contains a control character",
-                                          at: customer.location))
-            }
-            if customer.rules.isEmpty {
-                diagnostics.append(.error("customer '\(customer.id)' has no rules; an empty allowlist would deny everything",
-                                          at: customer.location))
-            }
-            for rule in customer.rules { diagnostics += check(rule, customer: customer).forCustomer(customer.id) }
+            diagnostics += ownDiagnostics
         }
+        return diagnostics
+    }
+
+    /// The checks of one customer that need no other customer.
+    func check(_ customer: CustomerPolicy) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if customer.displayName.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            diagnostics.append(.error("display name of '\(customer.id)' contains a control character",
+                                      at: customer.location))
+        }
+        if customer.rules.isEmpty {
+            diagnostics.append(.error("customer '\(customer.id)' has no rules; an empty allowlist would deny everything",
+                                      at: customer.location))
+        }
+        for rule in customer.rules { diagnostics += check(rule, customer: customer).forCustomer(customer.id) }
         return diagnostics
     }
 

@@ -65,115 +65,131 @@ public struct Resolver: Sendable {
             }
         }
 
-        // 3. Concrete rules per customer.
+        // 3. Concrete rules per customer, customers in parallel.
+        let tables = Tables(treeListings: treeListings, digests: digests, readProblems: readProblems,
+                            binaryProblems: binaryProblems)
+        let perCustomer = Parallel.map(customers) { customer in resolve(customer, tables) }
         var resolved: [ResolvedCustomer] = []
-        for customer in customers {
-            let diagnosticsBefore = diagnostics.count
-            defer {
-                let mine = Array(diagnostics[diagnosticsBefore...]).forCustomer(customer.id)
-                diagnostics.replaceSubrange(diagnosticsBefore..., with: mine)
-            }
-            var rules: [ResolvedRule] = []
-            for rule in customer.rules {
-                let provenance = { (reference: String?) in
-                    Provenance(location: rule.location, source: rule.target.kindName, reference: reference,
-                               baseline: rule.baseline, metadata: rule.metadata)
-                }
-                switch rule.target {
-                case .binary(let reference, let endpointPath):
-                    let path = absolute(reference)
-                    guard let digest = digests[path] else {
-                        let problem = binaryProblems[reference] ?? readProblems[path] ?? .notFound
-                        diagnostics.append(.error("reference file '\(reference)' cannot be read: \(problem)", at: rule.location))
-                        continue
-                    }
-                    var resolvedRule = make(rule, digest: digest, endpointPath: endpointPath, provenance: provenance(reference))
-                    guard WindowsResolution.addHash(to: &resolvedRule, file: path, digest: digest, fromTree: false,
-                                                    at: rule.location, diagnostics: &diagnostics) else { continue }
-                    rules.append(resolvedRule)
-
-                case .tree(let reference, let mountPoint):
-                    guard let listing = treeListings[reference], !(listing.files.isEmpty && !listing.problems.isEmpty && listing.problems[0].path == absolute(reference)) else {
-                        let problem = treeListings[reference]?.problems.first?.problem ?? .notFound
-                        diagnostics.append(.error("reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
-                        continue
-                    }
-                    let root = absolute(reference)
-                    var count = 0
-                    for file in listing.files {
-                        guard let digest = digests[file.path] else {
-                            let problem = readProblems[file.path] ?? .notFound
-                            diagnostics.append(.error("file '\(file.path)' in reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
-                            continue
-                        }
-                        let kind = FileKind.classify(head: digest.head)
-                        guard FileKind.isExecutable(kind, mode: digest.mode) else { continue }
-                        let relative = Array(file.path.bytes.dropFirst(root.bytes.count + (root.bytes.last == 0x2F ? 0 : 1)))
-                        guard let relativeText = String(validating: relative, as: UTF8.self) else {
-                            diagnostics.append(.error("file '\(file.path.description)' in reference tree '\(reference)' has a name that is not UTF-8; rename it or list it by hash", at: rule.location))
-                            continue
-                        }
-                        let endpointPath = join(mountPoint, relativeText, platform: rule.platform)
-                        if let problem = EndpointPathCheck.problem(with: endpointPath, platform: rule.platform) {
-                            diagnostics.append(.error("\(rule.platform.rawValue) endpoint path '\(endpointPath)' from reference tree '\(reference)' \(problem)", at: rule.location))
-                            continue
-                        }
-                        var resolvedRule = make(rule, digest: digest, endpointPath: endpointPath,
-                                                provenance: provenance(reference + "/" + relativeText))
-                        guard WindowsResolution.addHash(to: &resolvedRule, file: file.path, digest: digest, fromTree: true,
-                                                        at: rule.location, diagnostics: &diagnostics) else { continue }
-                        rules.append(resolvedRule)
-                        count += 1
-                    }
-                    for problem in listing.problems where problem.problem != .symlink {
-                        diagnostics.append(.warning("skipped '\(problem.path.description)' in reference tree '\(reference)': \(problem.problem)", at: rule.location))
-                    }
-                    if count == 0 {
-                        diagnostics.append(.warning("reference tree '\(reference)' contains no executables", at: rule.location))
-                    }
-
-                case .sha256(let hex, let endpointPath):
-                    var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: hex.lowercased(),
-                                                    path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
-                                                    windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
-                                                    provenance: provenance(nil))
-                    WindowsResolution.addLiteralHash(to: &resolvedRule)
-                    rules.append(resolvedRule)
-
-                case .path(let endpointPath):
-                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: endpointPath,
-                                              pathMatch: .file,
-                                              windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
-                                              provenance: provenance(nil)))
-
-                case .directory(let directory):
-                    let separator = rule.platform == .linux ? "/" : "\\"
-                    let normalized = directory.hasSuffix(separator) ? directory : directory + separator
-                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: normalized,
-                                              pathMatch: .directory,
-                                              windows: windowsAttributes(rule, path: nil, kind: nil, hash: nil),
-                                              provenance: provenance(nil)))
-
-                case .publisher(var condition):
-                    if let reference = condition.reference {
-                        guard let filled = WindowsResolution.fillPublisher(condition, file: absolute(reference),
-                                                                           at: rule.location, diagnostics: &diagnostics)
-                        else { continue }
-                        condition = filled
-                    }
-                    var attributes = windowsAttributes(rule, path: nil, kind: .pe, hash: nil)
-                    attributes?.publisher = condition
-                    rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, windows: attributes,
-                                              provenance: provenance(condition.reference)))
-                }
-            }
-            resolved.append(ResolvedCustomer(id: customer.id, displayName: customer.displayName, mode: customer.mode,
-                                             backendModes: customer.backendModes,
-                                             linuxConfinement: customer.linuxConfinement,
-                                             rules: rules.sorted(by: ResolvedRule.sortKey), location: customer.location,
-                                             appLockerDefaultRules: customer.appLockerDefaultRules))
+        for (customer, customerDiagnostics) in perCustomer {
+            resolved.append(customer)
+            diagnostics += customerDiagnostics
         }
         return Result(customers: resolved, diagnostics: diagnostics, filesHashed: digests.count)
+    }
+
+    /// What the resolver read, shared by every customer.
+    struct Tables: Sendable {
+        var treeListings: [String: TreeWalker.Listing]
+        var digests: [RawPath: FileDigest]
+        var readProblems: [RawPath: FileProblem]
+        var binaryProblems: [String: FileProblem]
+    }
+
+    /// One customer's concrete rules, sorted, and its diagnostics.
+    private func resolve(_ customer: CustomerPolicy, _ tables: Tables) -> (ResolvedCustomer, [Diagnostic]) {
+        let (treeListings, digests, readProblems, binaryProblems) =
+            (tables.treeListings, tables.digests, tables.readProblems, tables.binaryProblems)
+        var diagnostics: [Diagnostic] = []
+        var rules: [ResolvedRule] = []
+        for rule in customer.rules {
+            let provenance = { (reference: String?) in
+                Provenance(location: rule.location, source: rule.target.kindName, reference: reference,
+                           baseline: rule.baseline, metadata: rule.metadata)
+            }
+            switch rule.target {
+            case .binary(let reference, let endpointPath):
+                let path = absolute(reference)
+                guard let digest = digests[path] else {
+                    let problem = binaryProblems[reference] ?? readProblems[path] ?? .notFound
+                    diagnostics.append(.error("reference file '\(reference)' cannot be read: \(problem)", at: rule.location))
+                    continue
+                }
+                var resolvedRule = make(rule, digest: digest, endpointPath: endpointPath, provenance: provenance(reference))
+                guard WindowsResolution.addHash(to: &resolvedRule, file: path, digest: digest, fromTree: false,
+                                                at: rule.location, diagnostics: &diagnostics) else { continue }
+                rules.append(resolvedRule)
+
+            case .tree(let reference, let mountPoint):
+                guard let listing = treeListings[reference], !(listing.files.isEmpty && !listing.problems.isEmpty && listing.problems[0].path == absolute(reference)) else {
+                    let problem = treeListings[reference]?.problems.first?.problem ?? .notFound
+                    diagnostics.append(.error("reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
+                    continue
+                }
+                let root = absolute(reference)
+                var count = 0
+                for file in listing.files {
+                    guard let digest = digests[file.path] else {
+                        let problem = readProblems[file.path] ?? .notFound
+                        diagnostics.append(.error("file '\(file.path)' in reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
+                        continue
+                    }
+                    let kind = FileKind.classify(head: digest.head)
+                    guard FileKind.isExecutable(kind, mode: digest.mode) else { continue }
+                    let relative = Array(file.path.bytes.dropFirst(root.bytes.count + (root.bytes.last == 0x2F ? 0 : 1)))
+                    guard let relativeText = String(validating: relative, as: UTF8.self) else {
+                        diagnostics.append(.error("file '\(file.path.description)' in reference tree '\(reference)' has a name that is not UTF-8; rename it or list it by hash", at: rule.location))
+                        continue
+                    }
+                    let endpointPath = join(mountPoint, relativeText, platform: rule.platform)
+                    if let problem = EndpointPathCheck.problem(with: endpointPath, platform: rule.platform) {
+                        diagnostics.append(.error("\(rule.platform.rawValue) endpoint path '\(endpointPath)' from reference tree '\(reference)' \(problem)", at: rule.location))
+                        continue
+                    }
+                    var resolvedRule = make(rule, digest: digest, endpointPath: endpointPath,
+                                            provenance: provenance(reference + "/" + relativeText))
+                    guard WindowsResolution.addHash(to: &resolvedRule, file: file.path, digest: digest, fromTree: true,
+                                                    at: rule.location, diagnostics: &diagnostics) else { continue }
+                    rules.append(resolvedRule)
+                    count += 1
+                }
+                for problem in listing.problems where problem.problem != .symlink {
+                    diagnostics.append(.warning("skipped '\(problem.path.description)' in reference tree '\(reference)': \(problem.problem)", at: rule.location))
+                }
+                if count == 0 {
+                    diagnostics.append(.warning("reference tree '\(reference)' contains no executables", at: rule.location))
+                }
+
+            case .sha256(let hex, let endpointPath):
+                var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: hex.lowercased(),
+                                                path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
+                                                windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
+                                                provenance: provenance(nil))
+                WindowsResolution.addLiteralHash(to: &resolvedRule)
+                rules.append(resolvedRule)
+
+            case .path(let endpointPath):
+                rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: endpointPath,
+                                          pathMatch: .file,
+                                          windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
+                                          provenance: provenance(nil)))
+
+            case .directory(let directory):
+                let separator = rule.platform == .linux ? "/" : "\\"
+                let normalized = directory.hasSuffix(separator) ? directory : directory + separator
+                rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: normalized,
+                                          pathMatch: .directory,
+                                          windows: windowsAttributes(rule, path: nil, kind: nil, hash: nil),
+                                          provenance: provenance(nil)))
+
+            case .publisher(var condition):
+                if let reference = condition.reference {
+                    guard let filled = WindowsResolution.fillPublisher(condition, file: absolute(reference),
+                                                                       at: rule.location, diagnostics: &diagnostics)
+                    else { continue }
+                    condition = filled
+                }
+                var attributes = windowsAttributes(rule, path: nil, kind: .pe, hash: nil)
+                attributes?.publisher = condition
+                rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, windows: attributes,
+                                          provenance: provenance(condition.reference)))
+            }
+        }
+        let resolvedCustomer = ResolvedCustomer(id: customer.id, displayName: customer.displayName, mode: customer.mode,
+                                                backendModes: customer.backendModes,
+                                                linuxConfinement: customer.linuxConfinement,
+                                                rules: rules.sortedByKey(), location: customer.location,
+                                                appLockerDefaultRules: customer.appLockerDefaultRules)
+        return (resolvedCustomer, diagnostics.forCustomer(customer.id))
     }
 
     private func make(_ rule: PolicyRule, digest: FileDigest, endpointPath: String, provenance: Provenance) -> ResolvedRule {

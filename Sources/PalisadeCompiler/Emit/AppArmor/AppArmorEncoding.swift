@@ -1,3 +1,5 @@
+import PalisadeModel
+
 /// How Palisade writes values into AppArmor 3.0.8 policy text so that no value can change the
 /// policy's structure.
 ///
@@ -25,16 +27,16 @@ enum AppArmorEncoding {
 
     /// `bytes` with every byte outside the safe set as `\ooo`; no quotes.
     static func escaped<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount + 16)
         for byte in bytes {
             if isSafe(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             } else {
-                let octal = String(byte, radix: 8)
-                out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+                out += [UInt8(ascii: "\\"), 0x30 + (byte >> 6), 0x30 + (byte >> 3 & 7), 0x30 + (byte & 7)]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A literal path as a quoted AppArmor word.
@@ -61,7 +63,8 @@ enum AppArmorEncoding {
 
     /// Text for a `#` comment: printable ASCII only, so it cannot end the line.
     static func comment(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? $0 : "?" }))
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? $0 : "?" }))
     }
 }
 
@@ -106,7 +109,8 @@ struct AppArmorPattern: Hashable, Comparable {
 
     /// Byte order of the literal, then shape: stable whatever order rules were written in.
     static func < (a: Self, b: Self) -> Bool {
-        if a.literal != b.literal { return a.literal.lexicographicallyPrecedes(b.literal) }
+        if let order = ByteOrder.precedes(a.literal, b.literal) { return order }
         return a.shape < b.shape
     }
 }
+

@@ -15,12 +15,14 @@ enum AppArmorMergedUsr {
 
     /// `path` and, when it lies under a legacy directory, the same path under `/usr` (bytes).
     static func spellings(of path: [UInt8]) -> [[UInt8]] {
-        for directory in legacyDirectories {
-            let root = Array("/\(directory)".utf8)
-            if path == root || path.starts(with: root + [UInt8(ascii: "/")]) {
-                return [path, Array("/usr".utf8) + path]
+        for root in legacyRoots where path.starts(with: root) {
+            if path.count == root.count || path[root.count] == UInt8(ascii: "/") {
+                return [path, usr + path]
             }
         }
         return [path]
     }
+
+    static let legacyRoots = legacyDirectories.map { Array("/\($0)".utf8) }
+    static let usr = Array("/usr".utf8)
 }

@@ -25,6 +25,8 @@ struct AppArmorPlan {
     var writeProtected: Set<AppArmorPattern> = []
     /// Directories above allowed code (ending in `/`): may not be renamed, removed or re-created.
     var protectedAncestors: Set<[UInt8]> = []
+    /// The deepest ancestor `protect` added last (all above it are in the set too).
+    private var lastProtectedParent: [UInt8] = []
     var diagnostics: [Diagnostic] = []
 
     init(_ customer: ResolvedCustomer) {
@@ -57,7 +59,7 @@ struct AppArmorPlan {
 
     private mutating func add(_ rule: ResolvedRule) {
         let at = rule.provenance.location
-        let name = AppArmorPlan.describe(rule)
+        var name: String { AppArmorPlan.describe(rule) }  // for diagnostics only
         guard let path = rule.path else {
             if rule.sha256 != nil {
                 diagnostics.append(.warning("hash-only rule (\(name)) cannot be enforced by AppArmor, which matches paths, not content; verify checks the hash",
@@ -96,11 +98,16 @@ struct AppArmorPlan {
         if !components.isEmpty && (pattern.shape != .exact || pattern.literal.last != AppArmorPattern.slash) {
             components.removeLast() // the file itself, or the directory already in `selfAndBelow`
         }
+        // Rules come sorted by path, so neighbours usually share every ancestor.
+        let parentEnd = components.last.map { $0.endIndex + 1 } ?? 0
+        if parentEnd == lastProtectedParent.count && pattern.literal.starts(with: lastProtectedParent) { return }
         var prefix: [UInt8] = [AppArmorPattern.slash]
         for component in components {
-            prefix += component + [AppArmorPattern.slash]
+            prefix += component
+            prefix.append(AppArmorPattern.slash)
             protectedAncestors.insert(prefix)
         }
+        lastProtectedParent = prefix
     }
 
     /// The rule as messages name it: decision, form, identity.

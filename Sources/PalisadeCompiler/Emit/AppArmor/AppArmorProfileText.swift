@@ -55,9 +55,18 @@ enum AppArmorProfileText {
     }
 
     static func body(_ plan: AppArmorPlan, indent: String) -> String {
-        var lines: [String] = []
-        func comment(_ text: String) { lines.append("# " + AppArmorEncoding.comment(text)) }
+        var text = ""
+        text.reserveCapacity(4096 + plan.allows.count * 160 + plan.writeProtected.count * 80)
+        /// One line: indented, or empty.
+        func line(_ parts: String...) {
+            if parts.count == 1 && parts[0].isEmpty { text += "\n"; return }
+            text += indent
+            for part in parts { text += part }
+            text += "\n"
+        }
+        func comment(_ message: String) { line("# ", AppArmorEncoding.comment(message)) }
         func sources(_ locations: [SourceLocation]) -> String {
+            if locations.count == 1 { return locations[0].description }
             var seen = Set<SourceLocation>()
             return locations.sorted().filter { seen.insert($0).inserted }.map(\.description).joined(separator: ", ")
         }
@@ -65,50 +74,50 @@ enum AppArmorProfileText {
         comment("Runtime. No abstraction is included: abstractions/base grants mrixwlk on @{HOME}/.Private/**")
         comment("(write and run anything there) and host-local base.d files could add more exec rights.")
         comment("This profile restricts what runs, not what is read or written:")
-        lines.append("/{,**} rwlk,")
+        line("/{,**} rwlk,")
         comment("Code may be mapped executable (m, as powerful as ix) from shared libraries only.")
-        lines.append("\(libraryPattern) m,")
+        line(libraryPattern, " m,")
         comment("Other classes: everything except what would let a session leave the profile. No mount,")
         comment("umount, pivot_root or change_profile rules (a bind mount over an allowed path bypasses it).")
-        lines.append("capability,")
-        lines.append("audit deny capability mac_admin,")
-        lines.append("audit deny capability mac_override,")
-        lines.append("audit deny capability sys_module,")
-        lines.append("network,")
-        lines.append("signal,")
-        lines.append("unix,")
-        lines.append("dbus,")
-        lines.append("ptrace (read, readby, tracedby),")
-        lines.append("ptrace (trace) peer=@{profile_name},")
+        line("capability,")
+        line("audit deny capability mac_admin,")
+        line("audit deny capability mac_override,")
+        line("audit deny capability sys_module,")
+        line("network,")
+        line("signal,")
+        line("unix,")
+        line("dbus,")
+        line("ptrace (read, readby, tracedby),")
+        line("ptrace (trace) peer=@{profile_name},")
 
-        lines.append("")
+        line("")
         comment("Allowed: ix, so whatever these start is checked against this profile again.")
         for (pattern, allow) in plan.allows.sorted(by: { $0.key < $1.key }) {
             comment(sources(allow.sources))
-            lines.append("\(pattern.text) \(allow.permissions),")
+            line(pattern.text, " ", allow.permissions, ",")
         }
         if !plan.loginShells.isEmpty {
             comment("Login shells the profile attaches to.")
-            for shell in plan.loginShells { lines.append("\(AppArmorEncoding.quoted(shell)) ix,") }
+            for shell in plan.loginShells { line(AppArmorEncoding.quoted(shell), " ix,") }
         }
 
         if !plan.denies.isEmpty {
-            lines.append("")
+            line("")
             comment("Denied: deny wins over any allow, and audit logs every attempt.")
             for (pattern, locations) in plan.denies.sorted(by: { $0.key < $1.key }) {
                 comment(sources(locations))
-                lines.append("audit deny \(pattern.text) x,")
+                line("audit deny ", pattern.text, " x,")
             }
         }
 
-        lines.append("")
+        line("")
         comment("Where code may run or be mapped, nothing may be written, linked, renamed or removed.")
-        lines.append("audit deny \(libraryPattern) wl,")
-        for pattern in plan.writeProtected.sorted() { lines.append("audit deny \(pattern.text) wl,") }
-        for directory in plan.protectedAncestors.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            lines.append("audit deny \(AppArmorEncoding.quoted(directory)) w,")
+        line("audit deny ", libraryPattern, " wl,")
+        for pattern in plan.writeProtected.sorted() { line("audit deny ", pattern.text, " wl,") }
+        for directory in plan.protectedAncestors.sorted(by: { ByteOrder.precedes($0, $1) == true }) {
+            line("audit deny ", AppArmorEncoding.quoted(directory), " w,")
         }
 
-        return lines.map { $0.isEmpty ? "\n" : indent + $0 + "\n" }.joined()
+        return text
     }
 }

@@ -78,6 +78,8 @@ public struct FapolicydEmitter: BackendEmitter {
 struct FapolicydPlan {
     struct Planned {
         var rule: FapolicydRule
+        /// `rule.line`, rendered once.
+        var line: String
         /// Where it came from, for the comment above it.
         var origin: String
     }
@@ -100,8 +102,8 @@ struct FapolicydPlan {
 
     init(_ rules: [ResolvedRule], mode: Mode) {
         self.mode = mode
-        var trustCandidates: [String: [ResolvedRule]] = [:]
-        for rule in rules where rule.platform == .linux {
+        var trustCandidates: [String: [Int]] = [:]  // path → indices into `rules`
+        for (index, rule) in rules.enumerated() where rule.platform == .linux {
             if let hash = rule.sha256, !FapolicydValue.isLowerHexSHA256(hash) {
                 error(rule, "its sha256 '\(hash)' is not 64 lower-case hex digits")
                 continue
@@ -111,13 +113,13 @@ struct FapolicydPlan {
             case .allow:
                 if let hash = rule.sha256, rule.size != nil, let path = rule.path, rule.pathMatch != .directory,
                    !hash.isEmpty {
-                    trustCandidates[path, default: []].append(rule)
+                    trustCandidates[path, default: []].append(index)
                 } else {
                     planAllow(rule)
                 }
             }
         }
-        planTrust(trustCandidates)
+        planTrust(trustCandidates, rules)
     }
 
     /// The rule's path as a `path=` or `dir=` object, or why it cannot be one.
@@ -169,13 +171,16 @@ struct FapolicydPlan {
 
     /// One trust line per path. Another content allowed at the same path (the trust file holds
     /// one per path) is allowed exactly by a `path= sha256hash=` rule.
-    private mutating func planTrust(_ candidates: [String: [ResolvedRule]]) {
-        let paths = candidates.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    private mutating func planTrust(_ candidates: [String: [Int]], _ rules: [ResolvedRule]) {
+        let paths = candidates.keys.sorted { ByteOrder.precedes($0, $1) == true }
         for path in paths {
+            let indices = candidates[path]!
             var seen = Set<String>()
             var trusted = false
-            for rule in candidates[path]! {
-                guard let hash = rule.sha256, let size = rule.size, seen.insert("\(hash) \(size)").inserted else { continue }
+            for index in indices {
+                let rule = rules[index]
+                guard let hash = rule.sha256, let size = rule.size,
+                      indices.count == 1 || seen.insert("\(hash) \(size)").inserted else { continue }
                 let entry = FapolicydTrustFile.Entry(path: path, size: size, sha256: hash)
                 if !trusted {
                     switch FapolicydTrustFile.line(for: entry) {
@@ -203,8 +208,9 @@ struct FapolicydPlan {
     private enum Section { case denials, allows }
 
     private mutating func add(_ section: Section, _ rule: FapolicydRule, _ source: ResolvedRule) {
-        guard seenLines.insert(rule.line).inserted else { return }
-        let planned = Planned(rule: rule, origin: Self.origin(source))
+        let line = rule.line
+        guard seenLines.insert(line).inserted else { return }
+        let planned = Planned(rule: rule, line: line, origin: Self.origin(source))
         switch section {
         case .denials: denials.append(planned)
         case .allows: allows.append(planned)

@@ -30,14 +30,26 @@ public enum FapolicydLint {
         if String(validating: bytes, as: UTF8.self) == nil {
             findings.append(Finding(line: 0, message: "not valid UTF-8"))
         }
-        for (index, line) in lines(bytes).enumerated() {
-            if line.contains(0x0D) { findings.append(Finding(line: index + 1, message: "carriage return (CR)")) }
-            if line.contains(0x09) { findings.append(Finding(line: index + 1, message: "TAB character")) }
-            if line.contains(0) { findings.append(Finding(line: index + 1, message: "NUL character")) }
-            if line.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0) || $0 == 0x7F }) {
-                findings.append(Finding(line: index + 1, message: "control character"))
+        // One pass: the control bytes of each line, reported in this order per line.
+        var number = 1
+        var cr = false, tab = false, nul = false, control = false
+        func report() {
+            if cr { findings.append(Finding(line: number, message: "carriage return (CR)")) }
+            if tab { findings.append(Finding(line: number, message: "TAB character")) }
+            if nul { findings.append(Finding(line: number, message: "NUL character")) }
+            if control { findings.append(Finding(line: number, message: "control character")) }
+            cr = false; tab = false; nul = false; control = false
+        }
+        for byte in bytes where byte < 0x20 || byte == 0x7F {
+            switch byte {
+            case 0x0A: report(); number += 1
+            case 0x0D: cr = true
+            case 0x09: tab = true
+            case 0x00: nul = true
+            default: control = true
             }
         }
+        report()  // the last line, when the file does not end with LF
         return findings
     }
 
@@ -50,23 +62,27 @@ public enum FapolicydLint {
     // MARK: rules
 
     /// Findings for a rules.d fragment (or a compiled.rules).
-    public static func rules(_ bytes: [UInt8]) -> [Finding] {
+    public static func rules(_ bytes: [UInt8]) -> [Finding] { rules(bytes, fastPath: true) }
+
+    /// `fastPath: false` runs the full check on every line (tests compare the two).
+    public static func rules(_ bytes: [UInt8], fastPath: Bool) -> [Finding] {
         var findings = fileChecks(bytes)
         var sets: [String: Bool] = [:]  // name → is INT
         var ruleCount = 0
         for (index, raw) in lines(bytes).enumerated() {
             let number = index + 1
             func flag(_ message: String) { findings.append(Finding(line: number, message: message)) }
-            let text = String(decoding: raw, as: UTF8.self)
             if raw.isEmpty { continue }
             if raw[0] == 0x23 { continue }  // comment (fagenrules strips only those starting in column 1)
             if raw.first(where: { $0 != 0x20 && $0 != 0x09 }) == 0x23 {
                 flag("indented comment (fagenrules keeps it, the daemon may not load it)")
                 continue
             }
-            if raw.first == 0x20 || raw.last == 0x20 || text.contains("  ") {
+            if fastPath && isPlainRule(raw) { ruleCount += 1; continue }
+            if raw.first == 0x20 || raw.last == 0x20 || hasRepeatedSpace(raw) {
                 flag("leading, trailing or repeated space")
             }
+            let text = String(decoding: raw, as: UTF8.self)
             let tokens = text.split(separator: " ").map(String.init)
             guard let first = tokens.first else { continue }
             if first.hasPrefix("%") {
@@ -142,7 +158,7 @@ public enum FapolicydLint {
             if isInt != intFields.contains(name) { flag("\(isInt ? "INT" : "STRING") set '\(setName)' on \(name)=") }
             return
         }
-        if value.contains("=") { flag("'=' inside the value of \(name)=") }
+        if value.utf8.contains(0x3D) { flag("'=' inside the value of \(name)=") }
         let items = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         if items.contains("") { flag("\(name)= has an empty list item") }
         switch name {
@@ -177,6 +193,69 @@ public enum FapolicydLint {
             }
         default:
             break
+        }
+    }
+
+    // MARK: the fast path for the rules Palisade writes
+
+    static func hasRepeatedSpace(_ line: [UInt8]) -> Bool {
+        line.indices.dropFirst().contains { line[$0] == 0x20 && line[$0 - 1] == 0x20 }
+    }
+
+    static let plainDecisions = FapolicydRule.Decision.allCases.map { Array($0.rawValue.utf8) }
+    static let plainAll = Array("all".utf8), plainPath = Array("path".utf8), plainDir = Array("dir".utf8)
+    static let plainHash = Array("sha256hash".utf8), plainTrust = Array("trust".utf8)
+    static let plainPermissions = ["perm=open", "perm=execute", "perm=any"].map { Array($0.utf8) }
+
+    /// Whether `line` is a rule in the narrow shape Palisade writes, every part of which the full
+    /// check below would accept: `DECISION perm=P all : OBJECT[ OBJECT]` with single spaces, where
+    /// each object is `all` alone, or a distinct `path=/…`, `dir=/…/`, `sha256hash=<64 hex>` or
+    /// `trust=0|1` without `,`, `=` or `%` in the value. Anything else gets the full check (and
+    /// its precise findings). Lines with control bytes are left to the full check as well.
+    public static func isPlainRule(_ line: [UInt8]) -> Bool {
+        line.withUnsafeBufferPointer { bytes -> Bool in
+            var tokens: [Range<Int>] = []
+            tokens.reserveCapacity(6)
+            var start = 0
+            for i in 0...bytes.count {
+                if i < bytes.count && (bytes[i] < 0x20 || bytes[i] == 0x7F) { return false }
+                if i == bytes.count || bytes[i] == 0x20 {
+                    if i == start { return false }  // leading, trailing or repeated space
+                    tokens.append(start..<i)
+                    start = i + 1
+                }
+            }
+            func equals(_ range: Range<Int>, _ text: [UInt8]) -> Bool {
+                range.count == text.count && zip(range, text).allSatisfy { bytes[$0] == $1 }
+            }
+            guard tokens.count >= 5, tokens.count <= 6,
+                  plainDecisions.contains(where: { equals(tokens[0], $0) }),
+                  plainPermissions.contains(where: { equals(tokens[1], $0) }),
+                  equals(tokens[2], plainAll), equals(tokens[3], [0x3A]) else { return false }
+            let objects = tokens[4...]
+            if objects.count == 1 && equals(objects.first!, plainAll) { return true }
+            var seen: [UInt8] = []  // first byte of each field name: p, d, s, t are distinct
+            for token in objects {
+                guard let eq = token.first(where: { bytes[$0] == 0x3D }) else { return false }
+                let name = token.lowerBound..<eq
+                let value = (eq + 1)..<token.upperBound
+                guard !value.isEmpty, bytes[value.lowerBound] != 0x25,
+                      !value.contains(where: { bytes[$0] == 0x2C || bytes[$0] == 0x3D }) else { return false }
+                if equals(name, plainPath) {
+                    guard bytes[value.lowerBound] == 0x2F else { return false }
+                } else if equals(name, plainDir) {
+                    guard bytes[value.lowerBound] == 0x2F, bytes[value.upperBound - 1] == 0x2F else { return false }
+                } else if equals(name, plainHash) {
+                    guard value.count == 64, value.allSatisfy({ (bytes[$0] >= 0x30 && bytes[$0] <= 0x39) || (bytes[$0] >= 0x61 && bytes[$0] <= 0x66) }) else { return false }
+                } else if equals(name, plainTrust) {
+                    guard value.count == 1, bytes[value.lowerBound] == 0x30 || bytes[value.lowerBound] == 0x31 else { return false }
+                } else {
+                    return false
+                }
+                guard !seen.contains(bytes[name.lowerBound]) else { return false }
+                seen.append(bytes[name.lowerBound])
+            }
+            return true
         }
     }
 

@@ -27,7 +27,7 @@ enum FapolicydRulesFile {
             lines.append("# " + title)
             for item in planned {
                 lines.append("# " + comment(item.origin))
-                lines.append(item.rule.line)
+                lines.append(item.line)
             }
         }
         section(mode == .enforce ? "Denied applications." : "Denied applications (audit: logged, not blocked).",

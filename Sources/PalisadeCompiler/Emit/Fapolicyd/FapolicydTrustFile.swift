@@ -1,3 +1,5 @@
+import PalisadeModel
+
 /// fapolicyd's trust file in the VERSION 2 format: `PATH SIZE SHA256` per line, paths `%XX`-encoded.
 ///
 /// ```
@@ -22,7 +24,7 @@ public enum FapolicydTrustFile {
         }
 
         public static func < (a: Self, b: Self) -> Bool {
-            Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
+            ByteOrder.precedes(a.path, b.path) == true
         }
     }
 

@@ -1,0 +1,120 @@
+/// Writes JSON text straight into bytes, in exactly the layout of Foundation's `JSONEncoder` with
+/// `[.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]`: two-space indentation, `"key" : value`,
+/// empty containers as `[\n\n]`, and the same string escapes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
+/// `\t`, `\u00xx` for other control characters, everything else as raw UTF-8).
+///
+/// It is the fast path for large documents (a bundle manifest lists every rule). It does not sort:
+/// callers write members in byte order of their keys, and tests compare the result with
+/// `JSONEncoder` so the two cannot drift apart.
+public struct PrettyJSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var depth = 0
+    /// No member written yet in the innermost open container.
+    private var empty = true
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    // MARK: containers
+
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    /// Starts an object member: what follows is its value.
+    public mutating func key(_ name: String) {
+        separate()
+        string(name)
+        bytes.append(0x20); bytes.append(UInt8(ascii: ":")); bytes.append(0x20)
+    }
+
+    /// Starts an array element: what follows is its value.
+    public mutating func element() { separate() }
+
+    // MARK: values
+
+    public mutating func string(_ value: String) {
+        bytes.append(0x22)
+        var value = value
+        value.withUTF8 { utf8 in
+            var start = 0
+            for i in 0..<utf8.count {
+                let byte = utf8[i]
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
+                escape(byte)
+                start = i + 1
+            }
+            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+        }
+        bytes.append(0x22)
+    }
+
+    public mutating func integer<T: BinaryInteger>(_ value: T) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = UInt64(value.magnitude)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    public mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+
+    /// `key` and a string value, in one call.
+    public mutating func member(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    /// Ends the document with a newline, as bundle files do.
+    public mutating func finish() { bytes.append(0x0A) }
+
+    // MARK: layout
+
+    private mutating func open(_ bracket: UInt8) {
+        bytes.append(bracket)
+        depth += 1
+        empty = true
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        depth -= 1
+        if empty { bytes.append(0x0A) }
+        newline()
+        bytes.append(bracket)
+        empty = false  // the container just closed was a member of its parent
+    }
+
+    private mutating func separate() {
+        if !empty { bytes.append(UInt8(ascii: ",")) }
+        empty = false
+        newline()
+    }
+
+    private mutating func newline() {
+        bytes.append(0x0A)
+        for _ in 0..<depth { bytes.append(0x20); bytes.append(0x20) }
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        bytes.append(0x5C)
+        switch byte {
+        case 0x22: bytes.append(0x22)
+        case 0x5C: bytes.append(0x5C)
+        case 0x08: bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+        }
+    }
+}
