@@ -25,7 +25,7 @@ enum SyntheticBuild {
                            location: SourceLocation(file: "policies/synthetic.swift", line: 1))
         }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-bench-build-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        defer { if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: out) } }
         let rssBefore = peakRSSKiB()
         let start = Date()
         let output = Compiler(workspace: "/", today: "2026-11-30").compile(policies)

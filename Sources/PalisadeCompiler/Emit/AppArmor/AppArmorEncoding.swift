@@ -29,14 +29,22 @@ enum AppArmorEncoding {
     static func escaped<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount + 16)
+        escape(bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `bytes` escaped as ``escaped(_:)`` writes them.
+    static func escape<Bytes: Sequence>(_ bytes: Bytes, into out: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
             if isSafe(byte) {
                 out.append(byte)
             } else {
-                out += [UInt8(ascii: "\\"), 0x30 + (byte >> 6), 0x30 + (byte >> 3 & 7), 0x30 + (byte & 7)]
+                out.append(UInt8(ascii: "\\"))
+                out.append(0x30 + (byte >> 6))
+                out.append(0x30 + (byte >> 3 & 7))
+                out.append(0x30 + (byte & 7))
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A literal path as a quoted AppArmor word.
@@ -98,13 +106,16 @@ struct AppArmorPattern: Hashable, Comparable {
 
     /// The quoted AppArmor word: encoded literal, then the shape's raw glob.
     var text: String {
-        let glob: String
+        var bytes: [UInt8] = [0x22]
+        bytes.reserveCapacity(literal.count + 8)
+        AppArmorEncoding.escape(literal, into: &bytes)
         switch shape {
-        case .exact: glob = ""
-        case .below: glob = "**"
-        case .selfAndBelow: glob = "{,**}"
+        case .exact: break
+        case .below: bytes += [0x2A, 0x2A]                    // **
+        case .selfAndBelow: bytes += [0x7B, 0x2C, 0x2A, 0x2A, 0x7D]  // {,**}
         }
-        return "\"" + AppArmorEncoding.escaped(literal) + glob + "\""
+        bytes.append(0x22)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Byte order of the literal, then shape: stable whatever order rules were written in.

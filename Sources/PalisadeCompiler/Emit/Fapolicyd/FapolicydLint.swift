@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Checks rules and trust files against fapolicyd 1.1.7's grammar and the traps it loads silently.
 ///
 /// 1.1.7 has no rule checker, and its daemon accepts many broken lines minus a clause, so the
@@ -53,6 +59,13 @@ public enum FapolicydLint {
         return findings
     }
 
+    /// The lines of `bytes` without their LF, as slices (no copies).
+    static func lineSlices(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        var parts = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if bytes.last == 0x0A { parts.removeLast() }
+        return parts
+    }
+
     static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
         var parts = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
         if bytes.last == 0x0A { parts.removeLast() }
@@ -69,16 +82,17 @@ public enum FapolicydLint {
         var findings = fileChecks(bytes)
         var sets: [String: Bool] = [:]  // name → is INT
         var ruleCount = 0
-        for (index, raw) in lines(bytes).enumerated() {
+        for (index, line) in lineSlices(bytes).enumerated() {
             let number = index + 1
             func flag(_ message: String) { findings.append(Finding(line: number, message: message)) }
-            if raw.isEmpty { continue }
-            if raw[0] == 0x23 { continue }  // comment (fagenrules strips only those starting in column 1)
+            if line.isEmpty { continue }
+            if line.first == 0x23 { continue }  // comment (fagenrules strips only those starting in column 1)
+            if fastPath && isPlainRule(line) { ruleCount += 1; continue }
+            let raw = Array(line)
             if raw.first(where: { $0 != 0x20 && $0 != 0x09 }) == 0x23 {
                 flag("indented comment (fagenrules keeps it, the daemon may not load it)")
                 continue
             }
-            if fastPath && isPlainRule(raw) { ruleCount += 1; continue }
             if raw.first == 0x20 || raw.last == 0x20 || hasRepeatedSpace(raw) {
                 flag("leading, trailing or repeated space")
             }
@@ -212,50 +226,65 @@ public enum FapolicydLint {
     /// each object is `all` alone, or a distinct `path=/…`, `dir=/…/`, `sha256hash=<64 hex>` or
     /// `trust=0|1` without `,`, `=` or `%` in the value. Anything else gets the full check (and
     /// its precise findings). Lines with control bytes are left to the full check as well.
-    public static func isPlainRule(_ line: [UInt8]) -> Bool {
+    public static func isPlainRule(_ line: ArraySlice<UInt8>) -> Bool {
         line.withUnsafeBufferPointer { bytes -> Bool in
-            var tokens: [Range<Int>] = []
-            tokens.reserveCapacity(6)
-            var start = 0
-            for i in 0...bytes.count {
-                if i < bytes.count && (bytes[i] < 0x20 || bytes[i] == 0x7F) { return false }
-                if i == bytes.count || bytes[i] == 0x20 {
-                    if i == start { return false }  // leading, trailing or repeated space
-                    tokens.append(start..<i)
-                    start = i + 1
+            func equals(_ range: Range<Int>, _ text: [UInt8]) -> Bool {
+                range.count == text.count && text.withUnsafeBufferPointer {
+                    memcmp(bytes.baseAddress! + range.lowerBound, $0.baseAddress!, text.count) == 0
                 }
             }
-            func equals(_ range: Range<Int>, _ text: [UInt8]) -> Bool {
-                range.count == text.count && zip(range, text).allSatisfy { bytes[$0] == $1 }
-            }
-            guard tokens.count >= 5, tokens.count <= 6,
-                  plainDecisions.contains(where: { equals(tokens[0], $0) }),
-                  plainPermissions.contains(where: { equals(tokens[1], $0) }),
-                  equals(tokens[2], plainAll), equals(tokens[3], [0x3A]) else { return false }
-            let objects = tokens[4...]
-            if objects.count == 1 && equals(objects.first!, plainAll) { return true }
-            var seen: [UInt8] = []  // first byte of each field name: p, d, s, t are distinct
-            for token in objects {
-                guard let eq = token.first(where: { bytes[$0] == 0x3D }) else { return false }
-                let name = token.lowerBound..<eq
-                let value = (eq + 1)..<token.upperBound
-                guard !value.isEmpty, bytes[value.lowerBound] != 0x25,
-                      !value.contains(where: { bytes[$0] == 0x2C || bytes[$0] == 0x3D }) else { return false }
-                if equals(name, plainPath) {
-                    guard bytes[value.lowerBound] == 0x2F else { return false }
-                } else if equals(name, plainDir) {
-                    guard bytes[value.lowerBound] == 0x2F, bytes[value.upperBound - 1] == 0x2F else { return false }
-                } else if equals(name, plainHash) {
-                    guard value.count == 64, value.allSatisfy({ (bytes[$0] >= 0x30 && bytes[$0] <= 0x39) || (bytes[$0] >= 0x61 && bytes[$0] <= 0x66) }) else { return false }
-                } else if equals(name, plainTrust) {
-                    guard value.count == 1, bytes[value.lowerBound] == 0x30 || bytes[value.lowerBound] == 0x31 else { return false }
-                } else {
+            func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
+            var tokenIndex = 0
+            var start = 0
+            var fieldsSeen: UInt8 = 0  // path, dir, sha256hash, trust
+            for i in 0...bytes.count {
+                if i < bytes.count {
+                    let byte = bytes[i]
+                    if byte < 0x20 || byte == 0x7F { return false }
+                    if byte != 0x20 { continue }
+                }
+                if i == start { return false }  // leading, trailing or repeated space
+                let token = start..<i
+                start = i + 1
+                defer { tokenIndex += 1 }
+                switch tokenIndex {
+                case 0: if !plainDecisions.contains(where: { equals(token, $0) }) { return false }
+                case 1: if !plainPermissions.contains(where: { equals(token, $0) }) { return false }
+                case 2: if !equals(token, plainAll) { return false }
+                case 3: if token.count != 1 || bytes[token.lowerBound] != 0x3A { return false }
+                case 4, 5:
+                    if equals(token, plainAll) {
+                        if tokenIndex != 4 || i != bytes.count { return false }  // `all` stands alone
+                        continue
+                    }
+                    guard let eq = token.first(where: { bytes[$0] == 0x3D }) else { return false }
+                    let name = token.lowerBound..<eq
+                    let value = (eq + 1)..<token.upperBound
+                    guard !value.isEmpty, bytes[value.lowerBound] != 0x25,
+                          !value.contains(where: { bytes[$0] == 0x2C || bytes[$0] == 0x3D }) else { return false }
+                    let field: UInt8
+                    if equals(name, plainPath) {
+                        guard bytes[value.lowerBound] == 0x2F else { return false }
+                        field = 1
+                    } else if equals(name, plainDir) {
+                        guard bytes[value.lowerBound] == 0x2F, bytes[value.upperBound - 1] == 0x2F else { return false }
+                        field = 2
+                    } else if equals(name, plainHash) {
+                        guard value.count == 64, value.allSatisfy({ isLowerHex(bytes[$0]) }) else { return false }
+                        field = 4
+                    } else if equals(name, plainTrust) {
+                        guard value.count == 1, bytes[value.lowerBound] == 0x30 || bytes[value.lowerBound] == 0x31 else { return false }
+                        field = 8
+                    } else {
+                        return false
+                    }
+                    if fieldsSeen & field != 0 { return false }
+                    fieldsSeen |= field
+                default:
                     return false
                 }
-                guard !seen.contains(bytes[name.lowerBound]) else { return false }
-                seen.append(bytes[name.lowerBound])
             }
-            return true
+            return tokenIndex >= 5
         }
     }
 

@@ -46,6 +46,12 @@ public struct FapolicydRule: Hashable, Sendable {
 
     /// The rule as a line, without the LF.
     public var line: String {
-        "\(decision.rawValue) perm=execute all : " + objects.map(\.text).joined(separator: " ")
+        var line = decision.rawValue
+        line += " perm=execute all :"
+        for object in objects {
+            line += " "
+            line += object.text
+        }
+        return line
     }
 }

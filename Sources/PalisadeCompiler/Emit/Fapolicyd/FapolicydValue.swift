@@ -21,18 +21,36 @@ public enum FapolicydValue {
 
     /// Why `value` cannot be written as the value of a rule field (`path=`, `dir=`), or nil.
     public static func ruleValueProblem(_ value: String) -> String? {
-        let bytes = Array(value.utf8)
-        if bytes.isEmpty { return "is empty" }
-        if bytes.contains(0) { return "contains a NUL character, which would truncate the value" }
-        if bytes.contains(0x0A) { return "contains a line feed, which would start a new rule" }
-        if bytes.contains(0x0D) { return "contains a carriage return, which fapolicyd keeps in the value" }
-        if bytes.contains(0x09) { return "contains a TAB, which makes fapolicyd reject the rules file" }
-        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "contains a control character" }
-        if bytes.contains(0x20) { return "contains a space, which would split the rule (fapolicyd 1.1.7 has no quoting)" }
-        if bytes.contains(0x2C) { return "contains a comma, which would split the value into a set of two values" }
-        if bytes.contains(0x3D) { return "contains '=', which fapolicyd could read as another field" }
-        if bytes.first == 0x25 { return "starts with '%', which fapolicyd reads as a set name" }
-        if bytes.count > maxPathBytes { return "is longer than \(maxPathBytes) bytes (PATH_MAX), so it can never match" }
+        // One pass for what the value contains; reported in a fixed order of importance.
+        var nul = false, lineFeed = false, carriageReturn = false, tab = false, control = false
+        var space = false, comma = false, equals = false
+        var count = 0
+        for byte in value.utf8 {
+            count += 1
+            switch byte {
+            case 0: nul = true
+            case 0x0A: lineFeed = true
+            case 0x0D: carriageReturn = true
+            case 0x09: tab = true
+            case 0x20: space = true
+            case 0x2C: comma = true
+            case 0x3D: equals = true
+            case 0x7F: control = true
+            case ..<0x20: control = true
+            default: break
+            }
+        }
+        if count == 0 { return "is empty" }
+        if nul { return "contains a NUL character, which would truncate the value" }
+        if lineFeed { return "contains a line feed, which would start a new rule" }
+        if carriageReturn { return "contains a carriage return, which fapolicyd keeps in the value" }
+        if tab { return "contains a TAB, which makes fapolicyd reject the rules file" }
+        if control { return "contains a control character" }
+        if space { return "contains a space, which would split the rule (fapolicyd 1.1.7 has no quoting)" }
+        if comma { return "contains a comma, which would split the value into a set of two values" }
+        if equals { return "contains '=', which fapolicyd could read as another field" }
+        if value.utf8.first == 0x25 { return "starts with '%', which fapolicyd reads as a set name" }
+        if count > maxPathBytes { return "is longer than \(maxPathBytes) bytes (PATH_MAX), so it can never match" }
         return nil
     }
 
