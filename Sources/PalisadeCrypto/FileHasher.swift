@@ -138,8 +138,42 @@ public struct FileHasher: Sendable {
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) -> [HashOutcome] {
-        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive)
-        var outcomes = hash(entries: listing.files, followSymlinks: symlinks != .never, progress: progress)
+        // Hashing starts while the tree is still being listed: the walk (one stat per name, on
+        // one thread) overlaps the workers instead of coming before them. Workers take the
+        // largest file listed so far, so a big file found early does not end the run on one core.
+        let queue = WorkQueue()
+        let followSymlinks = symlinks != .never
+        let bufferSize = self.bufferSize
+        let workerCount = workers
+        let perWorker = WriteOnceSlots<[HashOutcome]>(count: workerCount)
+        let done = Atomic<Int>(0)
+        let bytesDone = Atomic<Int64>(0)
+        // Workers on the global pool; the walk on this thread, so the workers waiting for files
+        // can never hold up the thread that lists them.
+        let group = DispatchGroup()
+        for worker in 0..<workerCount {
+            DispatchQueue.global().async(group: group) {
+                var hasher = SHA256()
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+                defer { buffer.deallocate() }
+                var outcomes: [HashOutcome] = []
+                while let entry = queue.pop() {
+                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &hasher, buffer: buffer)
+                    outcomes.append(HashOutcome(path: entry.path, result: result))
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
+                    if let progress {
+                        let (listed, listedBytes) = queue.listed
+                        progress(Progress(filesDone: finished, filesTotal: listed, bytesDone: bytes, bytesTotal: listedBytes))
+                    }
+                }
+                perWorker.store(outcomes, at: worker)
+            }
+        }
+        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in queue.push(entry) }
+        queue.finish(wakingUp: workerCount)
+        group.wait()
+        var outcomes = perWorker.collect().flatMap { $0 }
         outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
         outcomes.sort { $0.path < $1.path }
         return outcomes
@@ -246,5 +280,73 @@ public struct FileHasher: Sendable {
         }
         return .success(FileDigest(path: entry.path, size: total, sha256: digest, head: head,
                                    mode: UInt32(before.st_mode)))
+    }
+}
+
+/// Files listed and not yet taken, largest first; workers wait on it until the walk has finished.
+private final class WorkQueue: @unchecked Sendable {
+    private struct State {
+        var heap: [FileEntry] = []  // a max-heap by size
+        var finished = false
+        var listed = 0
+        var listedBytes: Int64 = 0
+    }
+    private let state = Mutex(State())
+    private let available = DispatchSemaphore(value: 0)
+
+    /// Files and bytes listed so far.
+    var listed: (Int, Int64) { state.withLock { ($0.listed, $0.listedBytes) } }
+
+    func push(_ entry: FileEntry) {
+        state.withLock { state in
+            state.listed += 1
+            state.listedBytes += entry.size
+            state.heap.append(entry)
+            var child = state.heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard state.heap[parent].size < state.heap[child].size else { break }
+                state.heap.swapAt(parent, child)
+                child = parent
+            }
+        }
+        available.signal()
+    }
+
+    /// No more pushes: lets every waiting worker see the end.
+    func finish(wakingUp workers: Int) {
+        state.withLock { $0.finished = true }
+        for _ in 0..<workers { available.signal() }
+    }
+
+    /// The largest file not yet taken; nil once the walk has finished and nothing is left.
+    func pop() -> FileEntry? {
+        while true {
+            available.wait()
+            let (entry, finished): (FileEntry?, Bool) = state.withLock { state in
+                guard !state.heap.isEmpty else { return (nil, state.finished) }
+                let top = state.heap[0]
+                let last = state.heap.removeLast()
+                if !state.heap.isEmpty {
+                    state.heap[0] = last
+                    var parent = 0
+                    while true {
+                        let left = 2 * parent + 1, right = left + 1
+                        var largest = parent
+                        if left < state.heap.count && state.heap[left].size > state.heap[largest].size { largest = left }
+                        if right < state.heap.count && state.heap[right].size > state.heap[largest].size { largest = right }
+                        if largest == parent { break }
+                        state.heap.swapAt(parent, largest)
+                        parent = largest
+                    }
+                }
+                return (top, false)
+            }
+            if let entry { return entry }
+            if finished {
+                available.signal()  // pass the end on to the next waiting worker
+                return nil
+            }
+        }
     }
 }

@@ -28,11 +28,14 @@ public struct TreeWalker: Sendable {
     }
 
     /// Walks `operands`. Without `recursive`, a directory operand is reported as a directory.
-    public func walk(_ operands: [RawPath], recursive: Bool) -> Listing {
+    /// `found` (optional) sees each regular file as soon as it is listed, in walk order, so work
+    /// on it can start before the walk ends; the returned listing has them all, sorted.
+    public func walk(_ operands: [RawPath], recursive: Bool, found: ((FileEntry) -> Void)? = nil) -> Listing {
         var listing = Listing()
         var visitedDirectories = Set<DirectoryID>()
         for operand in operands {
-            visit(operand, isOperand: true, recursive: recursive, into: &listing, visited: &visitedDirectories)
+            visit(operand, isOperand: true, recursive: recursive, into: &listing, visited: &visitedDirectories,
+                  found: found)
         }
         listing.files.sort { $0.path < $1.path }
         listing.problems.sort { $0.path < $1.path }
@@ -42,7 +45,7 @@ public struct TreeWalker: Sendable {
     private struct DirectoryID: Hashable { var device: UInt64; var inode: UInt64 }
 
     private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, into listing: inout Listing,
-                       visited: inout Set<DirectoryID>) {
+                       visited: inout Set<DirectoryID>, found: ((FileEntry) -> Void)?) {
         // Depth-first with an explicit stack of paths still to look at. Names found in a directory
         // come with their lstat result, taken relative to the open directory (see
         // `readDirectoryWithStatus`), so the kernel does not resolve the whole path once more per name.
@@ -81,9 +84,10 @@ public struct TreeWalker: Sendable {
             }
             switch type {
             case .regular:
-                listing.files.append(FileEntry(path: path, size: Int64(info.st_size), device: UInt64(info.st_dev),
-                                               inode: UInt64(info.st_ino), mode: UInt32(info.st_mode),
-                                               viaSymlink: viaSymlink))
+                let entry = FileEntry(path: path, size: Int64(info.st_size), device: UInt64(info.st_dev),
+                                      inode: UInt64(info.st_ino), mode: UInt32(info.st_mode), viaSymlink: viaSymlink)
+                listing.files.append(entry)
+                found?(entry)
             case .directory:
                 guard recursive else {
                     listing.problems.append(Problem(path: path, problem: .isDirectory))
