@@ -138,6 +138,20 @@ public struct FileHasher: Sendable {
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) -> [HashOutcome] {
+        let (listing, hashed) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks, progress: progress)
+        var outcomes = hashed
+        outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
+        outcomes.sort { $0.path < $1.path }
+        return outcomes
+    }
+
+    /// Lists `operands` and hashes the regular files that `select` picks (all by default) while
+    /// the listing goes on. Returns the whole listing and the outcomes of the selected files, in
+    /// no particular order.
+    public func hashWhileListing(
+        _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
+        select: ((FileEntry) -> Bool)? = nil, progress: (@Sendable (Progress) -> Void)? = nil
+    ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
         // Hashing starts while the tree is still being listed: the walk (one stat per name, on
         // one thread) overlaps the workers instead of coming before them. Workers take the
         // largest file listed so far, so a big file found early does not end the run on one core.
@@ -170,13 +184,12 @@ public struct FileHasher: Sendable {
                 perWorker.store(outcomes, at: worker)
             }
         }
-        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in queue.push(entry) }
+        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in
+            if select?(entry) ?? true { queue.push(entry) }
+        }
         queue.finish(wakingUp: workerCount)
         group.wait()
-        var outcomes = perWorker.collect().flatMap { $0 }
-        outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
-        outcomes.sort { $0.path < $1.path }
-        return outcomes
+        return (listing, perWorker.collect().flatMap { $0 })
     }
 
     /// Progress of a running hash.

@@ -24,6 +24,30 @@ struct FileHasherTests {
         }
     }
 
+    @Test func hashingWhileListingHashesWhatIsSelectedAndListsEverything() throws {
+        let dir = try TemporaryDirectory()
+        var expected: [String: String] = [:]
+        for i in 0..<300 {
+            let name = "d\(i % 5)/e\(i % 3)/f\(i)"
+            let contents = String(repeating: "y", count: (i * 7919) % 70_000)
+            try dir.write(name, contents)
+            if i % 2 == 0 { expected["\(dir.path)/\(name)"] = SHA256.hash(Array(contents.utf8)).hex }
+        }
+        try dir.write("big", String(repeating: "z", count: 3 << 20))
+        mkfifo(dir.path + "/fifo", 0o600)
+        for workers in [1, 2, 5] {
+            let (listing, outcomes) = FileHasher(workers: workers, bufferSize: 4096).hashWhileListing(
+                [RawPath(dir.path)], recursive: true, select: { entry in
+                    entry.path.description.last.flatMap { Int(String($0)) }.map { $0 % 2 == 0 } ?? false
+                })
+            #expect(listing.files.count == 301)
+            #expect(listing.problems.map(\.path.description) == [dir.path + "/fifo"])
+            #expect(outcomes.count == expected.count)
+            #expect(Set(outcomes.map(\.path.description)) == Set(expected.keys))
+            for outcome in outcomes { #expect(outcome.digest?.sha256.hex == expected[outcome.path.description]) }
+        }
+    }
+
     @Test func fileRemovedBetweenListingAndReadingIsReported() throws {
         let dir = try TemporaryDirectory()
         try dir.write("keep", "a")
