@@ -109,7 +109,14 @@ public struct PolicyChecks: Sendable {
     }
 
     static func isSHA256(_ hex: String) -> Bool {
-        hex.utf8.count == 64 && hex.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+        guard hex.utf8.count == 64 else { return false }
+        for byte in hex.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x61...0x66, 0x41...0x46: continue
+            default: return false
+            }
+        }
+        return true
     }
 
     static func isSID(_ sid: String) -> Bool {

@@ -104,6 +104,12 @@ struct AppArmorPattern: Hashable, Comparable {
 
     static let slash = UInt8(ascii: "/")
 
+    /// The literal's bytes in one call (an array's own hashing feeds the hasher byte by byte).
+    func hash(into hasher: inout Hasher) {
+        literal.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(shape)
+    }
+
     /// The quoted AppArmor word: encoded literal, then the shape's raw glob.
     var text: String {
         var bytes: [UInt8] = [0x22]
