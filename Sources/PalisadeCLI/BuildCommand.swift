@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PalisadeCompiler
 import PalisadeModel
+import Synchronization
 
 /// `palisade build`: compile `policies/` into one bundle per customer.
 struct BuildCommand: ParsableCommand {
@@ -37,28 +38,47 @@ struct BuildCommand: ParsableCommand {
     var signKey: String?
 
     func run() throws {
-        let output = try PolicyCompilation(customers: customers, workspace: workspace, today: today).run()
-        let signer = try SigningKey.load(path: signKey)
-
+        let compilation = PolicyCompilation(customers: customers, workspace: workspace, today: today)
         if check {
+            let output = try compilation.run()
             let differences = BundleComparison.compare(output.bundles, with: out, allCustomers: customers.isEmpty)
             report(output, differences: differences)
             if !differences.isEmpty { throw PalisadeExit.findings }
             return
         }
 
+        // Each bundle is signed and staged beside its folder as soon as it is compiled; all are
+        // flushed and swapped in once the whole build is known to be free of errors.
+        let signer = try SigningKey.load(path: signKey)
+        let writer = BundleWriter(outputDirectory: out)
+        let staging = Mutex<(staged: [BundleWriter.Staged], error: (any Error)?)>(([], nil))
+        let output: Compiler.Output
         do {
-            let bundles = try output.bundles.map { bundle in
-                try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
+            output = try compilation.run { bundle in
+                do {
+                    let signed = try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
+                    let staged = try writer.stage(signed)
+                    staging.withLock { $0.staged.append(staged) }
+                } catch {
+                    staging.withLock { $0.error = $0.error ?? error }
+                }
             }
-            try BundleWriter(outputDirectory: out).write(bundles)
         } catch {
+            writer.discard(staging.withLock { $0.staged })
+            throw error
+        }
+        let (staged, stagingError) = staging.withLock { ($0.staged, $0.error) }
+        do {
+            if let stagingError { throw stagingError }
+            try writer.commit(staged)
+        } catch {
+            writer.discard(staged)
             Terminal.err("palisade: error: writing the bundles: \(error); every bundle not yet replaced is unchanged\n")
             throw PalisadeExit.cannotRun
         }
         var removed: [String] = []
         if customers.isEmpty {
-            removed = try BundleComparison.staleBundles(in: out, keeping: Set(output.bundles.map(\.customerID)))
+            removed = try BundleComparison.staleBundles(in: out, keeping: Set(output.summaries.map(\.customer)))
             for id in removed { try BundleWriter(outputDirectory: out).removeBundle(id) }
         }
         report(output, differences: nil, removed: removed)
@@ -100,7 +120,8 @@ struct PolicyCompilation {
     var today: String?
 
     /// Compiles; prints diagnostics to stderr; throws exit 2 on policy errors (nothing written).
-    func run() throws -> Compiler.Output {
+    /// With `handOver`, bundles go there as they are compiled instead of into the output.
+    func run(handOver: (@Sendable (BundleContents) -> Void)? = nil) throws -> Compiler.Output {
         guard let all = PolicySource.customers else {
             Terminal.err("palisade: error: this binary carries no policies (it is the endpoint build); run `palisade build` from the policy repository\n")
             throw PalisadeExit.cannotRun
@@ -121,7 +142,7 @@ struct PolicyCompilation {
         } ?? CalendarDate.todayUTC()
 
         let compiler = Compiler(workspace: workspace ?? FileManager.default.currentDirectoryPath, today: date)
-        let output = compiler.compile(selected)
+        let output = handOver.map { compiler.compile(selected, handOver: $0) } ?? compiler.compile(selected)
         for diagnostic in output.diagnostics { Terminal.err(diagnostic.description + "\n") }
         if output.hasErrors {
             let count = output.diagnostics.filter { $0.severity == .error }.count

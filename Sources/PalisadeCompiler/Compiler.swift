@@ -37,14 +37,34 @@ public struct Compiler: Sendable {
     }
 
     /// Compiles `customers` (all of them; pick with `only` before calling to build fewer).
-    public func compile(_ customers: [CustomerPolicy]) -> Output {
+    public func compile(_ customers: [CustomerPolicy]) -> Output { compile(customers, handingOver: nil) }
+
+    /// Compiles like ``compile(_:)``, but hands each customer's bundle to `handOver` as soon as it
+    /// is assembled (on the worker that compiled it, several at a time) instead of keeping them all:
+    /// memory stays bounded by the customers in flight. `Output.bundles` is then empty. The hand-over
+    /// happens before all diagnostics are known: stage bundles, and commit them only when the
+    /// output has no errors.
+    public func compile(_ customers: [CustomerPolicy],
+                        handOver: @escaping @Sendable (BundleContents) -> Void) -> Output {
+        compile(customers, handingOver: handOver)
+    }
+
+    private func compile(_ customers: [CustomerPolicy],
+                         handingOver handOver: (@Sendable (BundleContents) -> Void)?) -> Output {
         var diagnostics = PolicyChecks(today: today).check(customers)
         let resolved = Resolver(workspace: workspace, hasher: hasher).resolve(customers)
         diagnostics += resolved.diagnostics
 
         // Customers are independent from here on: one per core at a time, largest first.
         let order = resolved.customers.indices.sorted { resolved.customers[$0].rules.count > resolved.customers[$1].rules.count }
-        let perCustomer = Parallel.map(resolved.customers, order: order) { customer in compileResolved(customer) }
+        let earlierErrors = diagnostics.hasErrors
+        let perCustomer = Parallel.map(resolved.customers, order: order) { customer in
+            let (bundle, summary, diagnostics) = compileResolved(customer)
+            guard let handOver else { return (Optional(bundle), summary, diagnostics) }
+            // A build with errors writes nothing: no need to hand over what would be discarded.
+            if !earlierErrors && !diagnostics.hasErrors { handOver(bundle) }
+            return (nil, summary, diagnostics)
+        }
         var earlierWarnings: [String: Int] = [:]  // from the policy checks and the resolver
         for diagnostic in diagnostics where diagnostic.severity == .warning {
             if let id = diagnostic.customer { earlierWarnings[id, default: 0] += 1 }
@@ -52,7 +72,7 @@ public struct Compiler: Sendable {
         var bundles: [BundleContents] = []
         var summaries: [Summary] = []
         for (bundle, summary, customerDiagnostics) in perCustomer {
-            bundles.append(bundle)
+            if let bundle { bundles.append(bundle) }
             var summary = summary
             summary.warnings += earlierWarnings[summary.customer] ?? 0
             summaries.append(summary)

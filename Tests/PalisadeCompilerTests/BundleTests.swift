@@ -4,6 +4,7 @@ import PalisadeDSL
 import PalisadeModel
 import PalisadeTestSupport
 import Policies
+import Synchronization
 import Testing
 
 /// Determinism, atomic replacement and golden manifests of the example policies.
@@ -119,6 +120,26 @@ struct BundleTests {
         try BundleWriter(outputDirectory: out.path).write(changed)
         #expect(try changed.map { try snapshot(out.path + "/" + $0.customerID) } == changed.map(\.files))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == bundles.map(\.customerID).sorted())
+    }
+
+    @Test func handingOverGivesTheSameBundlesAndNothingWhenThereAreErrors() throws {
+        let expected = compileExamples()
+        let handed = Mutex<[BundleContents]>([])
+        let streamed = Compiler(workspace: workspace, today: Self.today).compile(PolicyRegistry.customers) { bundle in
+            handed.withLock { $0.append(bundle) }
+        }
+        #expect(streamed.bundles.isEmpty)
+        #expect(streamed.summaries == expected.summaries)
+        #expect(handed.withLock { $0 }.sorted { $0.customerID < $1.customerID } == expected.bundles.sorted { $0.customerID < $1.customerID })
+
+        // One customer with an error: no customer's bundle is handed over.
+        var broken = PolicyRegistry.customers
+        broken[0].rules.append(PolicyRule(decision: .allow, platform: .linux, target: .sha256(hex: "not-a-hash", endpointPath: "/x"),
+                                          location: SourceLocation(file: "policies/x.swift", line: 1)))
+        let none = Mutex(0)
+        let failed = Compiler(workspace: workspace, today: Self.today).compile(broken) { _ in none.withLock { $0 += 1 } }
+        #expect(failed.hasErrors)
+        #expect(none.withLock { $0 } == 0)
     }
 
     @Test func leftoversOfAKilledBuildAreRemovedByTheNextBuild() throws {

@@ -32,43 +32,74 @@ public struct BundleWriter: Sendable {
 
     /// Writes several bundles: each into its temporary folder (in parallel), then one flush of the
     /// file system for all of them, then each swapped into place. Every customer's swap is atomic
-    /// on its own; on an error, bundles not yet swapped keep their previous contents.
+    /// on its own; if any bundle cannot be staged, none is replaced.
     public func write(_ bundles: [BundleContents]) throws {
-        try makeDirectories(outputDirectory)
         let staged = Parallel.map(bundles) { bundle in Result { try stage(bundle) } }
-        var temporaries: [(temporary: String, target: String)] = []
+        var ready: [Staged] = []
         var firstError: (any Error)?
         for result in staged {
             switch result {
-            case .success(let pair): temporaries.append(pair)
+            case .success(let bundle): ready.append(bundle)
             case .failure(let error): firstError = firstError ?? error
             }
         }
+        if let firstError {
+            discard(ready)
+            throw firstError
+        }
+        try commit(ready)
+    }
+
+    /// A bundle written into its temporary folder, not yet in place.
+    public struct Staged: Sendable {
+        public var customerID: String
+        var temporary: String
+        var target: String
+    }
+
+    /// Writes `bundle` into a fresh temporary folder beside its target (nothing is flushed or
+    /// replaced yet): the first half of ``write(_:)-swift.method``, for callers that stage each
+    /// bundle as soon as it is compiled. Safe to call from several threads for different customers.
+    public func stage(_ bundle: BundleContents) throws -> Staged {
+        try makeDirectories(outputDirectory)
+        let (temporary, target) = try stageFiles(bundle)
+        return Staged(customerID: bundle.customerID, temporary: temporary, target: target)
+    }
+
+    /// Flushes every staged folder to disk in one `syncfs`, then swaps each into place. On an
+    /// error, bundles already swapped stay new and the rest keep their previous contents.
+    public func commit(_ staged: [Staged]) throws {
+        let staged = staged.sorted { $0.customerID < $1.customerID }
         var next = 0
         do {
-            if let firstError { throw firstError }
+            try makeDirectories(outputDirectory)
             try syncFileSystem(outputDirectory)
             var previous: [String] = []  // temporary folders that now hold a previous bundle
-            while next < temporaries.count {
-                let (temporary, target) = temporaries[next]
-                if access(target, F_OK) == 0 {
-                    try check(palisade_rename_exchange(temporary, target), "swap", target)
-                    previous.append(temporary)
+            while next < staged.count {
+                let bundle = staged[next]
+                if access(bundle.target, F_OK) == 0 {
+                    try check(palisade_rename_exchange(bundle.temporary, bundle.target), "swap", bundle.target)
+                    previous.append(bundle.temporary)
                 } else {
-                    try check(rename(temporary, target), "rename", target)
+                    try check(rename(bundle.temporary, bundle.target), "rename", bundle.target)
                 }
                 next += 1
             }
             try syncDirectory(outputDirectory)
             for temporary in previous { try removeTree(temporary) }
         } catch {
-            for (temporary, _) in temporaries[next...] { try? removeTree(temporary) }
+            discard(Array(staged[next...]))
             throw error
         }
     }
 
+    /// Removes staged folders that will not be committed (a build that found errors).
+    public func discard(_ staged: [Staged]) {
+        for bundle in staged { try? removeTree(bundle.temporary) }
+    }
+
     /// Writes `bundle` into a fresh temporary folder beside its target; returns both paths.
-    private func stage(_ bundle: BundleContents) throws -> (temporary: String, target: String) {
+    private func stageFiles(_ bundle: BundleContents) throws -> (temporary: String, target: String) {
         removeLeftovers(of: bundle.customerID)
         let target = outputDirectory + "/" + bundle.customerID
         let temporary = outputDirectory + "/" + Self.temporaryPrefix(bundle.customerID) + String(getpid())
