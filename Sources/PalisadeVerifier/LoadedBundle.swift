@@ -52,10 +52,16 @@ public struct LoadedBundle: Sendable {
             authenticated = true
         }
         let manifest: BundleManifest
-        do {
-            manifest = try JSONDecoder().decode(BundleManifest.self, from: manifestData)
-        } catch {
-            throw .malformedManifest("\(error)")
+        switch ManifestReader.decode(manifestBytes) {
+        case .success(let read):
+            manifest = read
+        case .failure:
+            // Not the form the fast reader handles: JSONDecoder decides, and reports its error.
+            do {
+                manifest = try JSONDecoder().decode(BundleManifest.self, from: manifestData)
+            } catch {
+                throw .malformedManifest("\(error)")
+            }
         }
         guard manifest.manifestVersion <= BundleManifest.currentFormat else {
             throw .unsupportedVersion(manifest.manifestVersion)
