@@ -67,6 +67,8 @@ struct VerifyCommand: ParsableCommand {
             Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
         }
         var verifier = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan)
+        // Text lists passing checks only with --verbose; JSON and JUnit list every one.
+        verifier.listsPassingChecks = verbose || format != .text
         if let applockerEffective {
             guard let data = FileManager.default.contents(atPath: applockerEffective) else {
                 Terminal.err("palisade: error: cannot read \(applockerEffective)\n")
