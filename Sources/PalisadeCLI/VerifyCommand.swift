@@ -56,27 +56,30 @@ struct VerifyCommand: ParsableCommand {
             Terminal.err("palisade: error: cannot read root \(root)\n")
             throw PalisadeExit.cannotRun
         }
-        let loaded: LoadedBundle
-        do {
-            loaded = try LoadedBundle.load(bundle, trustedKey: key)
-        } catch {
-            Terminal.err("palisade: error: \(bundle): \(error)\n")
-            throw PalisadeExit.cannotRun
-        }
-        if !loaded.authenticated {
-            Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
-        }
         var verifier = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan)
         // Text lists passing checks only with --verbose; JSON and JUnit list every one.
         verifier.listsPassingChecks = verbose || format != .text
-        if let applockerEffective {
-            guard let data = FileManager.default.contents(atPath: applockerEffective) else {
+        // Read now, reported (as before) only once the bundle has loaded.
+        let effective = applockerEffective.map { FileManager.default.contents(atPath: $0).map(Array.init) }
+        if let data = effective ?? nil { verifier.appLockerEffective = data }
+        // The bundle loads while the verifier lists the scanned folders.
+        let report = try verifier.verify(loading: { [bundle, key, applockerEffective] in
+            let loaded: LoadedBundle
+            do {
+                loaded = try LoadedBundle.load(bundle, trustedKey: key)
+            } catch {
+                Terminal.err("palisade: error: \(bundle): \(error)\n")
+                throw PalisadeExit.cannotRun
+            }
+            if !loaded.authenticated {
+                Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
+            }
+            if let applockerEffective, effective! == nil {
                 Terminal.err("palisade: error: cannot read \(applockerEffective)\n")
                 throw PalisadeExit.cannotRun
             }
-            verifier.appLockerEffective = Array(data)
-        }
-        let report = verifier.verify(loaded)
+            return loaded
+        })
         switch format {
         case .text: Terminal.out(ReportFormats.text(report, verbose: verbose))
         case .json: Terminal.write(try JSON.encode(report))

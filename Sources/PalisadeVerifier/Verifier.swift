@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import PalisadeCrypto
 import PalisadeModel
 import PalisadeWindows
@@ -48,36 +49,107 @@ public struct Verifier: Sendable {
         case problem(FileProblem)
     }
 
-    public func verify(_ bundle: LoadedBundle) -> VerifyReport {
+    /// The scan as far as it can go without the bundle: the platform, the scan locations resolved,
+    /// and, when the bundle's denied directories are known or turn out to add nothing, the listing.
+    private struct Scan {
+        var fs: RootedFileSystem
+        var platform: Platform
+        var paths: EndpointPaths
+        /// Each scan location and where it resolved: a directory's host path, nil (not a directory
+        /// or not found), or a problem to report.
+        var locations: [(location: String, resolution: Result<RawPath?, FileProblem>)] = []
+        /// The walk of `walkedRoots`.
+        var listing: TreeWalker.Listing?
+        var walkedRoots: [RawPath] = []
+        /// Whether `locations` already has the bundle's denied directories.
+        var includesDeniedDirectories = false
+    }
+
+    private func resolveLocation(_ location: String, _ scan: Scan) -> Result<RawPath?, FileProblem>? {
+        guard let native = scan.paths.native(location) else { return nil }
+        switch scan.fs.resolve(native) {
+        case .found(let host, let info) where info.st_mode & S_IFMT == S_IFDIR: return .success(host)
+        case .found: return .success(nil)
+        case .problem(let problem): return .failure(problem)
+        }
+    }
+
+    /// Resolves the scan locations and walks them (and the denied directories, when given).
+    private func startScan(deniedDirectories: [String]?) -> Scan {
         let fs = RootedFileSystem(root: root)
         let platform: Platform = WindowsVolume.looksLikeWindows(root: root) ? .windows : .linux
-        let paths = EndpointPaths(platform: platform)
+        var scan = Scan(fs: fs, platform: platform, paths: EndpointPaths(platform: platform))
+        let scanEndpoints = (scanLocations ?? (platform == .linux ? Self.defaultLinuxScanLocations : Self.defaultWindowsScanLocations))
+        for location in scanEndpoints + (deniedDirectories ?? []) {
+            if let resolution = resolveLocation(location, scan) { scan.locations.append((location, resolution)) }
+        }
+        scan.includesDeniedDirectories = deniedDirectories != nil
+        scan.walkedRoots = Self.outermost(scan.locations.compactMap {
+            if case .success(let host?) = $0.resolution { host } else { nil }
+        })
+        scan.listing = TreeWalker(symlinks: .never).walk(scan.walkedRoots, recursive: true)
+        return scan
+    }
+
+    /// Checks the bundle that `load` returns, walking the scanned folders while it loads (reading
+    /// a 100,000-rule manifest takes as long as listing 100,000 files). Rethrows what `load` throws.
+    public func verify(loading load: @escaping @Sendable () throws -> LoadedBundle) throws -> VerifyReport {
+        final class Loaded: @unchecked Sendable { var result: Result<LoadedBundle, any Error>? }
+        let loaded = Loaded()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global(qos: .userInitiated).async {
+            loaded.result = Result { try load() }
+            done.signal()
+        }
+        let scan = startScan(deniedDirectories: nil)
+        done.wait()
+        return finish(try loaded.result!.get(), scan)
+    }
+
+    public func verify(_ bundle: LoadedBundle) -> VerifyReport {
+        let platform: Platform = WindowsVolume.looksLikeWindows(root: root) ? .windows : .linux
+        return finish(bundle, startScan(deniedDirectories: Self.deniedDirectories(bundle.manifest.rules, platform)))
+    }
+
+    static func deniedDirectories(_ rules: [ResolvedRule], _ platform: Platform) -> [String] {
+        rules.filter { $0.platform == platform && $0.decision == .deny && $0.pathMatch == .directory }.compactMap(\.path)
+    }
+
+    private func finish(_ bundle: LoadedBundle, _ started: Scan) -> VerifyReport {
+        var scan = started
+        let fs = scan.fs, platform = scan.platform, paths = scan.paths
         let rules = bundle.manifest.rules.filter { $0.platform == platform }
         var findings: [Finding] = []
         var passing = 0  // `ok` results not listed (see `listsPassingChecks`)
         let listsPassing = listsPassingChecks
 
-        // 1. List what the scan covers, resolve every path a rule names; hash it all in one batch.
-        let scanEndpoints = (scanLocations ?? (platform == .linux ? Self.defaultLinuxScanLocations : Self.defaultWindowsScanLocations))
-        let deniedDirectories = rules.filter { $0.decision == .deny && $0.pathMatch == .directory }.compactMap(\.path)
+        // 1. List what the scan covers (the scan locations, and denied directories to search for
+        // anything at all), resolve every path a rule names; hash it all in one batch.
+        let deniedDirectories = Self.deniedDirectories(rules, platform)
+        if !scan.includesDeniedDirectories {
+            // Started before the bundle was read: add the denied directories now.
+            for location in deniedDirectories {
+                if let resolution = resolveLocation(location, scan) { scan.locations.append((location, resolution)) }
+            }
+        }
         var scanRoots: [RawPath] = []
         var scanned: [String] = []
-        for location in scanEndpoints + deniedDirectories {
-            guard let native = paths.native(location) else { continue }
-            switch fs.resolve(native) {
-            case .found(let host, let info) where info.st_mode & S_IFMT == S_IFDIR:
+        for (location, resolution) in scan.locations {
+            switch resolution {
+            case .success(let host?):
                 scanRoots.append(host)
                 if !deniedDirectories.contains(location) { scanned.append(location) }
-            case .found:
+            case .success(nil):
                 break
-            case .problem(let problem):
+            case .failure(let problem):
                 if problem != .notFound {
                     findings.append(Finding(.unknown, check: "scan", path: location, actual: problem.description,
                                             message: "cannot scan \(location): \(problem)"))
                 }
             }
         }
-        let listing = TreeWalker(symlinks: .never).walk(Self.outermost(scanRoots), recursive: true)
+        let roots = Self.outermost(scanRoots)
+        let listing = roots == scan.walkedRoots ? scan.listing! : TreeWalker(symlinks: .never).walk(roots, recursive: true)
         for problem in listing.problems {
             switch problem.problem {
             case .symlink, .notRegularFile: continue  // links are checked where they point; devices are not programs

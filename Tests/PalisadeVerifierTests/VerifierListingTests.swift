@@ -1,4 +1,6 @@
 import Foundation
+import PalisadeCompiler
+import PalisadeDSL
 import PalisadeModel
 import PalisadeTestSupport
 import PalisadeVerifier
@@ -59,5 +61,39 @@ struct VerifierListingTests {
         #expect(Set(unknown.compactMap(\.path)) == ["/usr/bin/tool", "/opt/acme/bin/agent"])
         #expect(unknown.first { $0.path == "/usr/bin/tool" }?.actual == "directory")
         #expect(unknown.first { $0.path == "/opt/acme/bin/agent" }?.actual == "fifo")
+    }
+
+    @Test func loadingWhileWalkingGivesTheSameReport() throws {
+        // verify(loading:) walks the scan locations before the bundle is read; denied directories
+        // (known only from the bundle) outside them, inside them, and equal to one are still searched.
+        let workspace = try TemporaryDirectory(), out = try TemporaryDirectory(), host = try TemporaryDirectory()
+        try workspace.write("ref/agent", HostFixture.agent, mode: 0o755)
+        let customer = Customer("acme", name: "Acme", mode: .enforce) {
+            Linux {
+                Allow.binary("ref/agent", at: "/opt/acme/bin/agent")
+                Deny.directory("/srv/evil/")
+                Deny.directory("/opt/acme/drop/")
+                Deny.directory("/tmp/")
+            }
+        }
+        let output = Compiler(workspace: workspace.path, today: "2026-11-30").compile([customer.policy])
+        #expect(!output.hasErrors, "\(output.diagnostics)")
+        for b in output.bundles { try BundleWriter(outputDirectory: out.path).write(b) }
+        try host.write("opt/acme/bin/agent", HostFixture.agent, mode: 0o755)
+        try host.write("srv/evil/payload", "#!/bin/sh\n", mode: 0o755)
+        try host.write("opt/acme/drop/x", "#!/bin/sh\n", mode: 0o755)
+        try host.write("tmp/y", "#!/bin/sh\n", mode: 0o755)
+        let bundle = out.path + "/acme"
+        for scan in [["/opt", "/tmp"], ["/opt", "/srv/evil/", "/tmp/"], ["/"]] {
+            let verifier = Verifier(root: host.path, scanLocations: scan)
+            let direct = verifier.verify(try LoadedBundle.load(bundle))
+            let overlapped = try verifier.verify(loading: { try LoadedBundle.load(bundle) })
+            #expect(overlapped == direct, "scan \(scan)")
+            let denied = Set(direct.findings.filter { $0.kind == .deniedPresent }.compactMap(\.path))
+            #expect(denied == ["/srv/evil/payload", "/opt/acme/drop/x", "/tmp/y"], "scan \(scan)")
+        }
+        #expect(throws: LoadedBundle.LoadError.self) {
+            _ = try Verifier(root: host.path).verify(loading: { try LoadedBundle.load(out.path + "/nonexistent") })
+        }
     }
 }
