@@ -118,7 +118,9 @@ public struct Verifier: Sendable {
     private func finish(_ bundle: LoadedBundle, _ started: Scan) -> VerifyReport {
         var scan = started
         let fs = scan.fs, platform = scan.platform, paths = scan.paths
-        let rules = bundle.manifest.rules.filter { $0.platform == platform }
+        // (Filtering copies every rule: skip it in the usual case of a bundle for one platform.)
+        let allRules = bundle.manifest.rules
+        let rules = allRules.allSatisfy { $0.platform == platform } ? allRules : allRules.filter { $0.platform == platform }
         var findings: [Finding] = []
         var passing = 0  // `ok` results not listed (see `listsPassingChecks`)
         let listsPassing = listsPassingChecks
@@ -163,35 +165,34 @@ public struct Verifier: Sendable {
         // Everything to hash: the listed files first (entry i is listing.files[i]), then rule
         // targets outside the listing. Each host path is hashed once.
         var entries = listing.files
-        var entryIndex: [RawPath: Int] = Dictionary(minimumCapacity: entries.count)
-        for (index, entry) in entries.enumerated() where entryIndex[entry.path] == nil { entryIndex[entry.path] = index }
-        let listingHasDuplicates = entryIndex.count != entries.count
+        var index = EntryIndex(listed: entries)
 
         var ruleTargets: [Target?] = Array(repeating: nil, count: rules.count)
-        for (index, rule) in rules.enumerated() {
+        for (ruleIndex, rule) in rules.enumerated() {
             guard let path = rule.path, rule.pathMatch == .file, let native = paths.native(path) else { continue }
             // A path the walker listed as a regular file: every directory on the way is a real
             // directory inside the root (the walker descends no symlink, and scan roots are
             // resolved inside the root), so resolving it would find that same file. Skip the lstat.
-            if let host = Self.plainHostPath(native, root: fs.root), let entry = entryIndex[host] {
-                ruleTargets[index] = .found(host: host, mode: entries[entry].mode, entry: rule.sha256 != nil ? entry : nil)
+            if let entry = index.listed(endpoint: native, root: fs.root) {
+                ruleTargets[ruleIndex] = .found(host: entries[entry].path, mode: entries[entry].mode,
+                                                entry: rule.sha256 != nil ? entry : nil)
                 continue
             }
             switch fs.resolve(native) {
             case .found(let host, let info):
                 var entry: Int? = nil
                 if info.st_mode & S_IFMT == S_IFREG, rule.sha256 != nil {
-                    if let known = entryIndex[host] {
+                    if let known = index[host] {
                         entry = known
                     } else {
                         entry = entries.count
-                        entryIndex[host] = entries.count
+                        index.addExtra(host, at: entries.count)
                         entries.append(FileEntry(host, info))
                     }
                 }
-                ruleTargets[index] = .found(host: host, mode: UInt32(info.st_mode), entry: entry)
+                ruleTargets[ruleIndex] = .found(host: host, mode: UInt32(info.st_mode), entry: entry)
             case .problem(let problem):
-                ruleTargets[index] = .problem(problem)
+                ruleTargets[ruleIndex] = .problem(problem)
             }
         }
         let digests = hasher.hash(entries: entries)
@@ -199,7 +200,7 @@ public struct Verifier: Sendable {
         // Which listed files a file check already reported (step 3 skips them).
         var reported = [Bool](repeating: false, count: entries.count)
         func markReported(_ host: RawPath, entry: Int?) {
-            if let entry = entry ?? entryIndex[host] { reported[entry] = true }
+            if let entry = entry ?? index[host] { reported[entry] = true }
         }
 
         // 2. Allowed and denied files at their paths.
@@ -287,12 +288,12 @@ public struct Verifier: Sendable {
 
         // 3. Scanned executables: denied hashes anywhere, unlisted programs, denied directories.
         var coverage: Coverage? = nil  // built on first need: on a host where every file has its rule, never
-        for (index, file) in listing.files.enumerated() {
-            let entry = listingHasDuplicates ? entryIndex[file.path]! : index
+        for (listed, file) in listing.files.enumerated() {
+            let entry = index.hasDuplicates ? index[file.path]! : listed
             if reported[entry] { continue }
             let endpoint = paths.display(fs.endpointPath(of: file.path))
             let digest: FileDigest
-            switch digests[index].result {
+            switch digests[listed].result {
             case .success(let d): digest = d
             case .failure(let problem):
                 findings.append(Finding(.unknown, check: "scan", path: endpoint, actual: problem.description,
@@ -336,26 +337,6 @@ public struct Verifier: Sendable {
                             passingNotListed: passing)
     }
 
-    /// The host path of an endpoint path that needs no resolving: absolute, no empty, `.` or `..`
-    /// component, no trailing slash. Nil for anything else (resolve it instead).
-    static func plainHostPath(_ endpoint: String, root: RawPath) -> RawPath? {
-        var endpoint = endpoint
-        endpoint.makeContiguousUTF8()
-        return endpoint.utf8.withContiguousStorageIfAvailable { bytes -> RawPath? in
-            guard bytes.count > 1, bytes[0] == 0x2F else { return nil }
-            var start = 1
-            for i in 1...bytes.count where i == bytes.count || bytes[i] == 0x2F {
-                let length = i - start
-                if length == 0 { return nil }
-                if bytes[start] == 0x2E && (length == 1 || (length == 2 && bytes[start + 1] == 0x2E)) { return nil }
-                start = i + 1
-            }
-            var out = root.bytes == [0x2F] ? [] : root.bytes
-            out.append(contentsOf: bytes)
-            return RawPath(bytes: out)
-        } ?? nil
-    }
-
     /// Drops scan roots inside other scan roots, so nothing is walked twice.
     static func outermost(_ roots: [RawPath]) -> [RawPath] {
         let unique = Array(Set(roots)).sorted()
@@ -389,5 +370,88 @@ extension SHA256Digest {
             }
             return true
         } ?? (self.hex == hex)
+    }
+}
+
+/// Finds hashed entries by host path: the listed files by binary search (the walker lists them
+/// sorted by path bytes), rule targets outside the listing in a small dictionary.
+struct EntryIndex {
+    private let listed: [FileEntry]
+    private var extras: [RawPath: Int] = [:]
+    /// Whether the listing has a path twice (then the first one stands for both).
+    let hasDuplicates: Bool
+
+    init(listed: [FileEntry]) {
+        var sorted = true, duplicates = false
+        for i in listed.indices.dropFirst() {
+            let order = listed[i].path.bytes.withUnsafeBufferPointer { later in
+                Self.compare(listed[i - 1].path.bytes, later, UnsafeBufferPointer(start: nil, count: 0))
+            }
+            if order > 0 { sorted = false } else if order == 0 { duplicates = true }
+        }
+        if sorted {
+            self.listed = listed
+            hasDuplicates = duplicates
+        } else {
+            // Not sorted after all: index every listed file in the dictionary instead.
+            self.listed = []
+            for (i, entry) in listed.enumerated() where extras[entry.path] == nil { extras[entry.path] = i }
+            hasDuplicates = extras.count != listed.count
+        }
+    }
+
+    mutating func addExtra(_ path: RawPath, at index: Int) { extras[path] = index }
+
+    subscript(path: RawPath) -> Int? {
+        path.bytes.withUnsafeBufferPointer { find($0, UnsafeBufferPointer(start: nil, count: 0)) } ?? extras[path]
+    }
+
+    /// The listed entry whose host path is `root` + `endpoint`, when `endpoint` needs no resolving:
+    /// absolute, with no empty, `.` or `..` component (so no trailing slash either).
+    func listed(endpoint: String, root: RawPath) -> Int? {
+        var endpoint = endpoint
+        endpoint.makeContiguousUTF8()
+        return endpoint.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            guard bytes.count > 1, bytes[0] == 0x2F else { return nil }
+            var start = 1
+            for i in 1...bytes.count where i == bytes.count || bytes[i] == 0x2F {
+                let length = i - start
+                if length == 0 { return nil }
+                if bytes[start] == 0x2E && (length == 1 || (length == 2 && bytes[start + 1] == 0x2E)) { return nil }
+                start = i + 1
+            }
+            let prefix = root.bytes == [0x2F] ? [] : root.bytes
+            return prefix.withUnsafeBufferPointer { find($0, bytes) }
+        } ?? nil
+    }
+
+    /// The first listed entry whose path is `head` followed by `tail`.
+    private func find(_ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> Int? {
+        var low = 0, high = listed.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.compare(listed[mid].path.bytes, head, tail) < 0 { low = mid + 1 } else { high = mid }
+        }
+        guard low < listed.count, Self.compare(listed[low].path.bytes, head, tail) == 0 else { return nil }
+        return low
+    }
+
+    /// Byte order (memcmp, then length) of `path` against `head` + `tail`: negative when `path` comes first.
+    static func compare(_ path: [UInt8], _ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> Int {
+        path.withUnsafeBufferPointer { p -> Int in
+            let n1 = min(p.count, head.count)
+            if n1 > 0 {
+                let c = memcmp(p.baseAddress!, head.baseAddress!, n1)
+                if c != 0 { return Int(c) }
+            }
+            if p.count < head.count { return -1 }
+            let rest = p.count - head.count
+            let n2 = min(rest, tail.count)
+            if n2 > 0 {
+                let c = memcmp(p.baseAddress! + head.count, tail.baseAddress!, n2)
+                if c != 0 { return Int(c) }
+            }
+            return rest < tail.count ? -1 : (rest > tail.count ? 1 : 0)
+        }
     }
 }
