@@ -204,8 +204,8 @@ public struct Verifier: Sendable {
         }
 
         // 2. Allowed and denied files at their paths.
-        for (index, rule) in rules.enumerated() {
-            guard let path = rule.path, let target = ruleTargets[index] else { continue }
+        for (ruleIndex, rule) in rules.enumerated() {
+            guard let path = rule.path, let target = ruleTargets[ruleIndex] else { continue }
             let location = rule.provenance.location
             var expected: String? {
                 rule.sha256.map { "sha256 \($0)" + (rule.size.map { " size \($0)" } ?? "") }
