@@ -62,11 +62,19 @@ struct VerifyCommand: ParsableCommand {
         // Read now, reported (as before) only once the bundle has loaded.
         let effective = applockerEffective.map { FileManager.default.contents(atPath: $0).map(Array.init) }
         if let data = effective ?? nil { verifier.appLockerEffective = data }
-        // The bundle loads while the verifier lists the scanned folders.
-        let report = try verifier.verify(loading: { [bundle, key, applockerEffective] in
+        // The manifest is read and its signature checked first (quick, and most bad bundles fail
+        // here); the rest of the bundle loads while the verifier lists the scanned folders.
+        let authenticated: LoadedBundle.Authenticated
+        do {
+            authenticated = try LoadedBundle.Authenticated(bundle, trustedKey: key)
+        } catch {
+            Terminal.err("palisade: error: \(bundle): \(error)\n")
+            throw PalisadeExit.cannotRun
+        }
+        let report = try verifier.verify(loading: { [bundle, applockerEffective] in
             let loaded: LoadedBundle
             do {
-                loaded = try LoadedBundle.load(bundle, trustedKey: key)
+                loaded = try authenticated.load()
             } catch {
                 Terminal.err("palisade: error: \(bundle): \(error)\n")
                 throw PalisadeExit.cannotRun

@@ -1,5 +1,6 @@
 import Foundation
 import PalisadeCompiler
+import PalisadeCrypto
 import PalisadeModel
 import PalisadeTestSupport
 import PalisadeVerifier
@@ -188,6 +189,26 @@ struct ManifestReaderTests {
         #expect((try? ManifestReader.decode(Array(text.utf8)).get()) == nil)
         #expect(try LoadedBundle.load(fixture.bundle).manifest == original)
     }
+
+    @Test func loadingInTwoStagesIsLoading() throws {
+        let fixture = try HostFixture()
+        let staged = try LoadedBundle.Authenticated(fixture.bundle).load()
+        let direct = try LoadedBundle.load(fixture.bundle)
+        #expect(staged.manifest == direct.manifest && staged.files == direct.files && staged.manifestBytes == direct.manifestBytes)
+        #expect(!staged.authenticated)
+        // The quick stage already fails for what it checks; the second for the rest.
+        #expect(throws: LoadedBundle.LoadError.unreadable(fixture.out.path + "/nope/manifest.json cannot be read")) {
+            _ = try LoadedBundle.Authenticated(fixture.out.path + "/nope")
+        }
+        let key = try Ed25519PrivateKey().publicKey
+        #expect(throws: LoadedBundle.LoadError.signatureMissing) { _ = try LoadedBundle.Authenticated(fixture.bundle, trustedKey: key) }
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: fixture.bundle + "/manifest.json"))
+        let first = try LoadedBundle.Authenticated(fixture.bundle)
+        #expect(performing: { _ = try first.load() }, throws: { error in
+            if case .malformedManifest? = error as? LoadedBundle.LoadError { true } else { false }
+        })
+    }
+
 }
 
 /// A small deterministic generator, so a failure can be replayed.
