@@ -56,30 +56,77 @@ struct VerifyCommand: ParsableCommand {
             Terminal.err("palisade: error: cannot read root \(root)\n")
             throw PalisadeExit.cannotRun
         }
-        let loaded: LoadedBundle
+        var verifier = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan)
+        // Text lists passing checks only with --verbose; JSON and JUnit list every one.
+        verifier.listsPassingChecks = verbose || format != .text
+        // Read now, reported (as before) only once the bundle has loaded.
+        let effective = applockerEffective.map { FileManager.default.contents(atPath: $0).map(Array.init) }
+        if let data = effective ?? nil { verifier.appLockerEffective = data }
+        // The manifest is read and its signature checked first (quick, and most bad bundles fail
+        // here); the rest of the bundle loads while the verifier lists the scanned folders.
+        let authenticated: LoadedBundle.Authenticated
         do {
-            loaded = try LoadedBundle.load(bundle, trustedKey: key)
+            authenticated = try LoadedBundle.Authenticated(bundle, trustedKey: key)
         } catch {
             Terminal.err("palisade: error: \(bundle): \(error)\n")
             throw PalisadeExit.cannotRun
         }
-        if !loaded.authenticated {
-            Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
-        }
-        var verifier = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan)
-        if let applockerEffective {
-            guard let data = FileManager.default.contents(atPath: applockerEffective) else {
+        let report = try verifier.verify(loading: { [bundle, applockerEffective] in
+            let loaded: LoadedBundle
+            do {
+                loaded = try authenticated.load()
+            } catch {
+                Terminal.err("palisade: error: \(bundle): \(error)\n")
+                throw PalisadeExit.cannotRun
+            }
+            if !loaded.authenticated {
+                Terminal.err("palisade: warning: \(bundle) is not authenticated (no --trusted-key): its origin is not proven\n")
+            }
+            if let applockerEffective, effective! == nil {
                 Terminal.err("palisade: error: cannot read \(applockerEffective)\n")
                 throw PalisadeExit.cannotRun
             }
-            verifier.appLockerEffective = Array(data)
-        }
-        let report = verifier.verify(loaded)
+            return loaded
+        })
         switch format {
         case .text: Terminal.out(ReportFormats.text(report, verbose: verbose))
-        case .json: Terminal.write(try JSON.encode(report))
+        case .json: Terminal.write(try Self.json(report))
         case .junit: Terminal.out(ReportFormats.junit(report))
         }
         if !report.compliant { throw PalisadeExit.findings }
+    }
+
+    /// The report as `JSON.encode` writes it, byte for byte: the findings (100,000 on a big host)
+    /// written directly, the rest through the encoder. Falls back to the encoder alone if its
+    /// output does not have the expected shape.
+    static func json(_ report: VerifyReport) throws -> [UInt8] {
+        guard !report.findings.isEmpty else { return try JSON.encode(report) }
+        var rest = report
+        rest.findings = []
+        let skeleton = try JSON.encode(rest)
+        // A raw newline cannot occur inside a JSON string: this is the top-level key, empty.
+        let empty = Array("\n  \"findings\" : [\n\n  ]".utf8)
+        guard let at = Self.find(empty, in: skeleton) else { return try JSON.encode(report) }
+        let findings = ReportFormats.canonicalJSONFindings(report.findings)
+        var out: [UInt8] = []
+        out.reserveCapacity(skeleton.count + findings.count + 8)
+        out.append(contentsOf: skeleton[..<at])
+        out.append(contentsOf: "\n  \"findings\" : [\n".utf8)
+        out.append(contentsOf: findings)
+        out.append(contentsOf: "\n  ]".utf8)
+        out.append(contentsOf: skeleton[(at + empty.count)...])
+        return out
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var found: Int? = nil
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) {
+                guard found == nil else { return nil }  // twice: not the shape expected
+                found = start
+            }
+        }
+        return found
     }
 }

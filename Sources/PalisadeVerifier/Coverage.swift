@@ -17,12 +17,13 @@ struct Coverage {
     private var deniedAtPath: [String: ResolvedRule] = [:]
     private var deniedDirectories: [(String, ResolvedRule)] = []
 
-    init(rules: [ResolvedRule], resolved: [Int: RootedFileSystem.Resolution], fs: RootedFileSystem, paths: EndpointPaths) {
+    /// `resolved`: rule index → the host path its endpoint path leads to, for rules whose path was found.
+    init(rules: [ResolvedRule], resolved: [Int: RawPath], fs: RootedFileSystem, paths: EndpointPaths) {
         for (index, rule) in rules.enumerated() {
             // Index a rule under its declared path and under its resolved one (/bin/x → /usr/bin/x).
             var keys: [String] = []
             if let path = rule.path { keys.append(paths.normalized(path)) }
-            if case .found(let host, _)? = resolved[index] { keys.append(paths.display(fs.endpointPath(of: host))) }
+            if let host = resolved[index] { keys.append(paths.display(fs.endpointPath(of: host))) }
             switch (rule.decision, rule.pathMatch) {
             case (.allow, .directory?):
                 if let path = rule.path { allowedDirectories.append(paths.normalized(path)) }

@@ -75,7 +75,10 @@ public struct VerifyReport: Codable, Hashable, Sendable {
     public var summary: [String: Int]
     public var compliant: Bool
 
-    public init(customer: String, bundle: String, authenticated: Bool, root: String, scanned: [String], findings: [Finding]) {
+    /// `passingNotListed`: `ok` results counted in the summary but not listed in `findings`
+    /// (see ``Verifier/listsPassingChecks``).
+    public init(customer: String, bundle: String, authenticated: Bool, root: String, scanned: [String], findings: [Finding],
+                passingNotListed: Int = 0) {
         self.schemaVersion = Self.schemaVersion
         self.customer = customer
         self.bundle = bundle
@@ -86,6 +89,7 @@ public struct VerifyReport: Codable, Hashable, Sendable {
         var summary: [String: Int] = [:]
         for kind in Finding.Kind.allCases { summary[kind.rawValue] = 0 }
         for finding in findings { summary[finding.kind.rawValue, default: 0] += 1 }
+        summary[Finding.Kind.ok.rawValue, default: 0] += passingNotListed
         self.summary = summary
         self.compliant = !findings.contains { $0.kind.isProblem }
     }

@@ -38,24 +38,53 @@ public struct LoadedBundle: Sendable {
     /// Reads and checks a bundle. With `trustedKey`, a missing or invalid signature is an error;
     /// any file added, removed or changed relative to the manifest is always an error.
     public static func load(_ directory: String, trustedKey: Ed25519PublicKey? = nil) throws(LoadError) -> LoadedBundle {
-        let manifestPath = directory + "/" + BundleManifest.fileName
-        guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
-            throw .unreadable("\(manifestPath) cannot be read")
-        }
-        let manifestBytes = Array(manifestData)
-        var authenticated = false
-        if let trustedKey {
-            guard let signature = FileManager.default.contents(atPath: directory + "/" + BundleManifest.signatureFileName) else {
-                throw .signatureMissing
+        try Authenticated(directory, trustedKey: trustedKey).load()
+    }
+
+    /// The first, quick part of ``load(_:trustedKey:)``: the manifest's bytes read and, with a
+    /// trusted key, its signature checked. ``load()`` does the rest (reading the manifest and
+    /// checking the bundle's files against it), which can take a while for a big manifest.
+    public struct Authenticated: Sendable {
+        public let directory: String
+        let manifestBytes: [UInt8]
+        let authenticated: Bool
+
+        public init(_ directory: String, trustedKey: Ed25519PublicKey? = nil) throws(LoadError) {
+            let manifestPath = directory + "/" + BundleManifest.fileName
+            guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
+                throw .unreadable("\(manifestPath) cannot be read")
             }
-            guard trustedKey.isValidSignature(Array(signature), for: manifestBytes) else { throw .signatureInvalid }
-            authenticated = true
+            let manifestBytes = Array(manifestData)
+            var authenticated = false
+            if let trustedKey {
+                guard let signature = FileManager.default.contents(atPath: directory + "/" + BundleManifest.signatureFileName) else {
+                    throw .signatureMissing
+                }
+                guard trustedKey.isValidSignature(Array(signature), for: manifestBytes) else { throw .signatureInvalid }
+                authenticated = true
+            }
+            self.directory = directory
+            self.manifestBytes = manifestBytes
+            self.authenticated = authenticated
         }
+
+        public func load() throws(LoadError) -> LoadedBundle {
+            try LoadedBundle.load(directory, manifestBytes: manifestBytes, authenticated: authenticated)
+        }
+    }
+
+    private static func load(_ directory: String, manifestBytes: [UInt8], authenticated: Bool) throws(LoadError) -> LoadedBundle {
         let manifest: BundleManifest
-        do {
-            manifest = try JSONDecoder().decode(BundleManifest.self, from: manifestData)
-        } catch {
-            throw .malformedManifest("\(error)")
+        switch ManifestReader.decode(manifestBytes) {
+        case .success(let read):
+            manifest = read
+        case .failure:
+            // Not the form the fast reader handles: JSONDecoder decides, and reports its error.
+            do {
+                manifest = try JSONDecoder().decode(BundleManifest.self, from: Data(manifestBytes))
+            } catch {
+                throw .malformedManifest("\(error)")
+            }
         }
         guard manifest.manifestVersion <= BundleManifest.currentFormat else {
             throw .unsupportedVersion(manifest.manifestVersion)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import PalisadeCrypto
 import PalisadeModel
 import PalisadeWindows
@@ -36,45 +37,121 @@ public struct Verifier: Sendable {
         self.hasher = hasher
     }
 
-    public func verify(_ bundle: LoadedBundle) -> VerifyReport {
+    /// Whether the report lists every check that passed (`ok` findings) or only counts them in its
+    /// summary. The text report shows passing checks only with `--verbose`; on a 100,000-file host,
+    /// building, sorting and dropping 100,000 `ok` findings would cost more than the checks.
+    public var listsPassingChecks = true
+
+    /// Where a rule's path leads on the host.
+    private enum Target {
+        /// Found: the host path, its lstat mode, and its index in the hashed entries (regular files with a hash to check).
+        case found(host: RawPath, mode: UInt32, entry: Int?)
+        case problem(FileProblem)
+    }
+
+    /// The scan as far as it can go without the bundle: the platform, the scan locations resolved,
+    /// and, when the bundle's denied directories are known or turn out to add nothing, the listing.
+    private struct Scan {
+        var fs: RootedFileSystem
+        var platform: Platform
+        var paths: EndpointPaths
+        /// Each scan location and where it resolved: a directory's host path, nil (not a directory
+        /// or not found), or a problem to report.
+        var locations: [(location: String, resolution: Result<RawPath?, FileProblem>)] = []
+        /// The walk of `walkedRoots`.
+        var listing: TreeWalker.Listing?
+        var walkedRoots: [RawPath] = []
+        /// Whether `locations` already has the bundle's denied directories.
+        var includesDeniedDirectories = false
+    }
+
+    private func resolveLocation(_ location: String, _ scan: Scan) -> Result<RawPath?, FileProblem>? {
+        guard let native = scan.paths.native(location) else { return nil }
+        switch scan.fs.resolve(native) {
+        case .found(let host, let info) where info.st_mode & S_IFMT == S_IFDIR: return .success(host)
+        case .found: return .success(nil)
+        case .problem(let problem): return .failure(problem)
+        }
+    }
+
+    /// Resolves the scan locations and walks them (and the denied directories, when given).
+    private func startScan(deniedDirectories: [String]?) -> Scan {
         let fs = RootedFileSystem(root: root)
         let platform: Platform = WindowsVolume.looksLikeWindows(root: root) ? .windows : .linux
-        let paths = EndpointPaths(platform: platform)
-        let rules = bundle.manifest.rules.filter { $0.platform == platform }
-        var findings: [Finding] = []
+        var scan = Scan(fs: fs, platform: platform, paths: EndpointPaths(platform: platform))
+        let scanEndpoints = (scanLocations ?? (platform == .linux ? Self.defaultLinuxScanLocations : Self.defaultWindowsScanLocations))
+        for location in scanEndpoints + (deniedDirectories ?? []) {
+            if let resolution = resolveLocation(location, scan) { scan.locations.append((location, resolution)) }
+        }
+        scan.includesDeniedDirectories = deniedDirectories != nil
+        scan.walkedRoots = Self.outermost(scan.locations.compactMap {
+            if case .success(let host?) = $0.resolution { host } else { nil }
+        })
+        scan.listing = TreeWalker(symlinks: .never).walk(scan.walkedRoots, recursive: true)
+        return scan
+    }
 
-        // 1. Resolve every path a rule names, and list what the scan covers; hash it all in one batch.
-        var toHash: [RawPath: FileEntry] = [:]
-        var ruleTargets: [Int: RootedFileSystem.Resolution] = [:]
-        for (index, rule) in rules.enumerated() {
-            guard let path = rule.path, rule.pathMatch == .file, let native = paths.native(path) else { continue }
-            let resolution = fs.resolve(native)
-            ruleTargets[index] = resolution
-            if case .found(let host, let info) = resolution, info.st_mode & S_IFMT == S_IFREG, rule.sha256 != nil {
-                toHash[host] = FileEntry(host, info)
+    /// Checks the bundle that `load` returns, walking the scanned folders while it loads (reading
+    /// a 100,000-rule manifest takes as long as listing 100,000 files). Rethrows what `load` throws.
+    public func verify(loading load: @escaping @Sendable () throws -> LoadedBundle) throws -> VerifyReport {
+        final class Loaded: @unchecked Sendable { var result: Result<LoadedBundle, any Error>? }
+        let loaded = Loaded()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global(qos: .userInitiated).async {
+            loaded.result = Result { try load() }
+            done.signal()
+        }
+        let scan = startScan(deniedDirectories: nil)
+        done.wait()
+        return finish(try loaded.result!.get(), scan)
+    }
+
+    public func verify(_ bundle: LoadedBundle) -> VerifyReport {
+        let platform: Platform = WindowsVolume.looksLikeWindows(root: root) ? .windows : .linux
+        return finish(bundle, startScan(deniedDirectories: Self.deniedDirectories(bundle.manifest.rules, platform)))
+    }
+
+    static func deniedDirectories(_ rules: [ResolvedRule], _ platform: Platform) -> [String] {
+        rules.filter { $0.platform == platform && $0.decision == .deny && $0.pathMatch == .directory }.compactMap(\.path)
+    }
+
+    private func finish(_ bundle: LoadedBundle, _ started: Scan) -> VerifyReport {
+        var scan = started
+        let fs = scan.fs, platform = scan.platform, paths = scan.paths
+        // (Filtering copies every rule: skip it in the usual case of a bundle for one platform.)
+        let allRules = bundle.manifest.rules
+        let rules = allRules.allSatisfy { $0.platform == platform } ? allRules : allRules.filter { $0.platform == platform }
+        var findings: [Finding] = []
+        var passing = 0  // `ok` results not listed (see `listsPassingChecks`)
+        let listsPassing = listsPassingChecks
+
+        // 1. List what the scan covers (the scan locations, and denied directories to search for
+        // anything at all), resolve every path a rule names; hash it all in one batch.
+        let deniedDirectories = Self.deniedDirectories(rules, platform)
+        if !scan.includesDeniedDirectories {
+            // Started before the bundle was read: add the denied directories now.
+            for location in deniedDirectories {
+                if let resolution = resolveLocation(location, scan) { scan.locations.append((location, resolution)) }
             }
         }
-        let scanEndpoints = (scanLocations ?? (platform == .linux ? Self.defaultLinuxScanLocations : Self.defaultWindowsScanLocations))
-        let deniedDirectories = rules.filter { $0.decision == .deny && $0.pathMatch == .directory }.compactMap(\.path)
         var scanRoots: [RawPath] = []
         var scanned: [String] = []
-        for location in scanEndpoints + deniedDirectories {
-            guard let native = paths.native(location) else { continue }
-            switch fs.resolve(native) {
-            case .found(let host, let info) where info.st_mode & S_IFMT == S_IFDIR:
+        for (location, resolution) in scan.locations {
+            switch resolution {
+            case .success(let host?):
                 scanRoots.append(host)
                 if !deniedDirectories.contains(location) { scanned.append(location) }
-            case .found:
+            case .success(nil):
                 break
-            case .problem(let problem):
+            case .failure(let problem):
                 if problem != .notFound {
                     findings.append(Finding(.unknown, check: "scan", path: location, actual: problem.description,
                                             message: "cannot scan \(location): \(problem)"))
                 }
             }
         }
-        let listing = TreeWalker(symlinks: .never).walk(Self.outermost(scanRoots), recursive: true)
-        for file in listing.files { toHash[file.path] = file }
+        let roots = Self.outermost(scanRoots)
+        let listing = roots == scan.walkedRoots ? scan.listing! : TreeWalker(symlinks: .never).walk(roots, recursive: true)
         for problem in listing.problems {
             switch problem.problem {
             case .symlink, .notRegularFile: continue  // links are checked where they point; devices are not programs
@@ -84,69 +161,125 @@ public struct Verifier: Sendable {
                                         message: "cannot check \(paths.display(path)): \(problem.problem)"))
             }
         }
-        var digests: [RawPath: Result<FileDigest, FileProblem>] = [:]
-        for outcome in hasher.hash(entries: toHash.values.sorted { $0.path < $1.path }) {
-            digests[outcome.path] = outcome.result
+
+        // Everything to hash: the listed files first (entry i is listing.files[i]), then rule
+        // targets outside the listing. Each host path is hashed once.
+        var entries = listing.files
+        var index = EntryIndex(listed: entries)
+
+        var ruleTargets: [Target?] = Array(repeating: nil, count: rules.count)
+        for (ruleIndex, rule) in rules.enumerated() {
+            guard let path = rule.path, rule.pathMatch == .file, let native = paths.native(path) else { continue }
+            // A path the walker listed as a regular file: every directory on the way is a real
+            // directory inside the root (the walker descends no symlink, and scan roots are
+            // resolved inside the root), so resolving it would find that same file. Skip the lstat.
+            if let entry = index.listed(endpoint: native, root: fs.root) {
+                ruleTargets[ruleIndex] = .found(host: entries[entry].path, mode: entries[entry].mode,
+                                                entry: rule.sha256 != nil ? entry : nil)
+                continue
+            }
+            switch fs.resolve(native) {
+            case .found(let host, let info):
+                var entry: Int? = nil
+                if info.st_mode & S_IFMT == S_IFREG, rule.sha256 != nil {
+                    if let known = index[host] {
+                        entry = known
+                    } else {
+                        entry = entries.count
+                        index.addExtra(host, at: entries.count)
+                        entries.append(FileEntry(host, info))
+                    }
+                }
+                ruleTargets[ruleIndex] = .found(host: host, mode: UInt32(info.st_mode), entry: entry)
+            case .problem(let problem):
+                ruleTargets[ruleIndex] = .problem(problem)
+            }
+        }
+        let digests = hasher.hash(entries: entries)
+
+        // Which listed files a file check already reported (step 3 skips them).
+        var reported = [Bool](repeating: false, count: entries.count)
+        func markReported(_ host: RawPath, entry: Int?) {
+            if let entry = entry ?? index[host] { reported[entry] = true }
         }
 
         // 2. Allowed and denied files at their paths.
-        var reportedHosts = Set<RawPath>()
-        for (index, rule) in rules.enumerated() {
-            guard let path = rule.path, let resolution = ruleTargets[index] else { continue }
+        for (ruleIndex, rule) in rules.enumerated() {
+            guard let path = rule.path, let target = ruleTargets[ruleIndex] else { continue }
             let location = rule.provenance.location
-            let expected = rule.sha256.map { "sha256 \($0)" + (rule.size.map { " size \($0)" } ?? "") }
-            switch (rule.decision, resolution) {
+            var expected: String? {
+                rule.sha256.map { "sha256 \($0)" + (rule.size.map { " size \($0)" } ?? "") }
+            }
+            switch (rule.decision, target) {
             case (.allow, .problem(.notFound)):
                 findings.append(Finding(.missing, check: "file", path: path, expected: expected ?? "present", actual: "absent",
                                         rule: location, message: "allowed file \(path) is missing"))
             case (.deny, .problem(.notFound)):
-                findings.append(Finding(.ok, check: "file", path: path, expected: "absent", actual: "absent", rule: location,
-                                        message: "denied file \(path) is absent"))
+                if listsPassing {
+                    findings.append(Finding(.ok, check: "file", path: path, expected: "absent", actual: "absent", rule: location,
+                                            message: "denied file \(path) is absent"))
+                } else {
+                    passing += 1
+                }
             case (_, .problem(let problem)):
                 findings.append(Finding(.unknown, check: "file", path: path, actual: problem.description, rule: location,
                                         message: "cannot check \(path): \(problem)"))
-            case (_, .found(let host, let info)):
-                guard info.st_mode & S_IFMT == S_IFREG else {
-                    findings.append(Finding(.unknown, check: "file", path: path, actual: FileType(mode: info.st_mode).description,
+            case (_, .found(let host, let mode, let entry)):
+                guard mode & UInt32(S_IFMT) == UInt32(S_IFREG) else {
+                    findings.append(Finding(.unknown, check: "file", path: path, actual: FileType(mode: mode_t(mode)).description,
                                             rule: location, message: "\(path) is not a regular file"))
                     continue
                 }
                 guard let wanted = rule.sha256 else {
                     // A path-only rule: presence is all there is to check.
                     let kind: Finding.Kind = rule.decision == .allow ? .ok : .deniedPresent
-                    findings.append(Finding(kind, check: "file", path: path, expected: rule.decision == .allow ? "present" : "absent",
-                                            actual: "present", rule: location,
-                                            message: rule.decision == .allow ? "allowed path \(path) is present" : "denied path \(path) is present"))
-                    reportedHosts.insert(host)
+                    if kind != .ok || listsPassing {
+                        findings.append(Finding(kind, check: "file", path: path, expected: rule.decision == .allow ? "present" : "absent",
+                                                actual: "present", rule: location,
+                                                message: rule.decision == .allow ? "allowed path \(path) is present" : "denied path \(path) is present"))
+                    } else {
+                        passing += 1
+                    }
+                    markReported(host, entry: nil)
                     continue
                 }
-                switch digests[host] {
+                switch entry.map({ digests[$0].result }) {
                 case .success(let digest)?:
-                    var actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
-                    var same = digest.sha256.hex == wanted && (rule.size == nil || rule.size == digest.size)
+                    var actual: String { "sha256 \(digest.sha256.hex) size \(digest.size)" }
+                    var same = digest.sha256.matches(hex: wanted) && (rule.size == nil || rule.size == digest.size)
+                    var authenticode: String? = nil
                     // On Windows, AppLocker identifies a PE by its Authenticode image hash, which
                     // does not change when only the signature does: compare that too.
                     if !same, platform == .windows, let expectedImage = rule.windows?.appLockerHash,
                        let image = try? AuthenticodeHash.compute(FileByteSource(path: host)) {
-                        actual += " authenticode \(AppLockerHashText.data(image))"
+                        authenticode = " authenticode \(AppLockerHashText.data(image))"
                         same = image.hex == expectedImage.lowercased()
                     }
                     if rule.decision == .allow {
-                        findings.append(Finding(same ? .ok : .modified, check: "file", path: path, expected: expected, actual: actual,
-                                                rule: location, message: same ? "allowed file \(path) matches" : "allowed file \(path) was modified"))
-                        reportedHosts.insert(host)
+                        if !same || listsPassing {
+                            findings.append(Finding(same ? .ok : .modified, check: "file", path: path, expected: expected,
+                                                    actual: actual + (authenticode ?? ""), rule: location,
+                                                    message: same ? "allowed file \(path) matches" : "allowed file \(path) was modified"))
+                        } else {
+                            passing += 1
+                        }
+                        markReported(host, entry: entry)
                     } else if same {
-                        findings.append(Finding(.deniedPresent, check: "file", path: path, expected: "absent", actual: actual,
-                                                rule: location, message: "denied file \(path) is present"))
-                        reportedHosts.insert(host)
+                        findings.append(Finding(.deniedPresent, check: "file", path: path, expected: "absent",
+                                                actual: actual + (authenticode ?? ""), rule: location,
+                                                message: "denied file \(path) is present"))
+                        markReported(host, entry: entry)
+                    } else if listsPassing {
+                        findings.append(Finding(.ok, check: "file", path: path, expected: "not \(expected ?? "")",
+                                                actual: actual + (authenticode ?? ""), rule: location,
+                                                message: "the file at denied path \(path) is not the denied one"))
                     } else {
-                        findings.append(Finding(.ok, check: "file", path: path, expected: "not \(expected ?? "")", actual: actual,
-                                                rule: location, message: "the file at denied path \(path) is not the denied one"))
+                        passing += 1
                     }
                 case .failure(let problem)?:
                     findings.append(Finding(.unknown, check: "file", path: path, actual: problem.description, rule: location,
                                             message: "cannot check \(path): \(problem)"))
-                    reportedHosts.insert(host)
+                    markReported(host, entry: entry)
                 case nil:
                     findings.append(Finding(.unknown, check: "file", path: path, rule: location, message: "\(path) was not read"))
                 }
@@ -154,12 +287,13 @@ public struct Verifier: Sendable {
         }
 
         // 3. Scanned executables: denied hashes anywhere, unlisted programs, denied directories.
-        let coverage = Coverage(rules: rules, resolved: ruleTargets, fs: fs, paths: paths)
-        for file in listing.files where !reportedHosts.contains(file.path) {
+        var coverage: Coverage? = nil  // built on first need: on a host where every file has its rule, never
+        for (listed, file) in listing.files.enumerated() {
+            let entry = index.hasDuplicates ? index[file.path]! : listed
+            if reported[entry] { continue }
             let endpoint = paths.display(fs.endpointPath(of: file.path))
-            guard let result = digests[file.path] else { continue }
             let digest: FileDigest
-            switch result {
+            switch digests[listed].result {
             case .success(let d): digest = d
             case .failure(let problem):
                 findings.append(Finding(.unknown, check: "scan", path: endpoint, actual: problem.description,
@@ -169,11 +303,18 @@ public struct Verifier: Sendable {
             let kind = FileKind.classify(head: digest.head)
             guard FileKind.isExecutable(kind, mode: digest.mode) else { continue }
             let actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
-            if let denied = coverage.deniedRule(hash: digest.sha256.hex, endpoint: endpoint) {
+            if coverage == nil {
+                var resolved: [Int: RawPath] = [:]
+                for (ruleIndex, target) in ruleTargets.enumerated() {
+                    if case .found(let host, _, _)? = target { resolved[ruleIndex] = host }
+                }
+                coverage = Coverage(rules: rules, resolved: resolved, fs: fs, paths: paths)
+            }
+            if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: endpoint) {
                 findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,
                                         rule: denied.provenance.location,
                                         message: "denied program found at \(endpoint)"))
-            } else if !coverage.isAllowed(hash: digest.sha256.hex, endpoint: endpoint) {
+            } else if !coverage!.isAllowed(hash: digest.sha256.hex, endpoint: endpoint) {
                 findings.append(Finding(.unlisted, check: "scan", path: endpoint, actual: actual,
                                         message: "executable \(endpoint) is not allowed by the policy"))
             }
@@ -187,8 +328,13 @@ public struct Verifier: Sendable {
             findings += Deployment(fs: fs, bundle: bundle, rootIsHost: fs.root.bytes == [0x2F],
                                    apparmorProfilesFile: apparmorProfilesFile).check()
         }
+        if !listsPassing {
+            passing += findings.count(where: { $0.kind == .ok })
+            findings.removeAll { $0.kind == .ok }
+        }
         return VerifyReport(customer: bundle.manifest.customer.id, bundle: bundle.directory,
-                            authenticated: bundle.authenticated, root: root, scanned: scanned, findings: findings)
+                            authenticated: bundle.authenticated, root: root, scanned: scanned, findings: findings,
+                            passingNotListed: passing)
     }
 
     /// Drops scan roots inside other scan roots, so nothing is walked twice.
@@ -206,5 +352,106 @@ extension FileEntry {
     init(_ path: RawPath, _ info: stat) {
         self.init(path: path, size: Int64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
                   mode: UInt32(info.st_mode), viaSymlink: false)
+    }
+}
+
+extension SHA256Digest {
+    /// Whether `hex` is this digest's ``hex`` form (64 lower-case hex digits), without building that string.
+    func matches(hex: String) -> Bool {
+        var hex = hex
+        hex.makeContiguousUTF8()
+        return hex.utf8.withContiguousStorageIfAvailable { text -> Bool in
+            guard text.count == 64, bytes.count == 32 else { return false }
+            let digits: StaticString = "0123456789abcdef"
+            let table = UnsafeBufferPointer(start: digits.utf8Start, count: 16)
+            for i in 0..<32 {
+                let byte = bytes[i]
+                if text[2 * i] != table[Int(byte >> 4)] || text[2 * i + 1] != table[Int(byte & 0x0F)] { return false }
+            }
+            return true
+        } ?? (self.hex == hex)
+    }
+}
+
+/// Finds hashed entries by host path: the listed files by binary search (the walker lists them
+/// sorted by path bytes), rule targets outside the listing in a small dictionary.
+struct EntryIndex {
+    private let listed: [FileEntry]
+    private var extras: [RawPath: Int] = [:]
+    /// Whether the listing has a path twice (then the first one stands for both).
+    let hasDuplicates: Bool
+
+    init(listed: [FileEntry]) {
+        var sorted = true, duplicates = false
+        for i in listed.indices.dropFirst() {
+            let order = listed[i].path.bytes.withUnsafeBufferPointer { later in
+                Self.compare(listed[i - 1].path.bytes, later, UnsafeBufferPointer(start: nil, count: 0))
+            }
+            if order > 0 { sorted = false } else if order == 0 { duplicates = true }
+        }
+        if sorted {
+            self.listed = listed
+            hasDuplicates = duplicates
+        } else {
+            // Not sorted after all: index every listed file in the dictionary instead.
+            self.listed = []
+            for (i, entry) in listed.enumerated() where extras[entry.path] == nil { extras[entry.path] = i }
+            hasDuplicates = extras.count != listed.count
+        }
+    }
+
+    mutating func addExtra(_ path: RawPath, at index: Int) { extras[path] = index }
+
+    subscript(path: RawPath) -> Int? {
+        path.bytes.withUnsafeBufferPointer { find($0, UnsafeBufferPointer(start: nil, count: 0)) } ?? extras[path]
+    }
+
+    /// The listed entry whose host path is `root` + `endpoint`, when `endpoint` needs no resolving:
+    /// absolute, with no empty, `.` or `..` component (so no trailing slash either).
+    func listed(endpoint: String, root: RawPath) -> Int? {
+        var endpoint = endpoint
+        endpoint.makeContiguousUTF8()
+        return endpoint.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            guard bytes.count > 1, bytes[0] == 0x2F else { return nil }
+            var start = 1
+            for i in 1...bytes.count where i == bytes.count || bytes[i] == 0x2F {
+                let length = i - start
+                if length == 0 { return nil }
+                if bytes[start] == 0x2E && (length == 1 || (length == 2 && bytes[start + 1] == 0x2E)) { return nil }
+                start = i + 1
+            }
+            let prefix = root.bytes == [0x2F] ? [] : root.bytes
+            return prefix.withUnsafeBufferPointer { find($0, bytes) }
+        } ?? nil
+    }
+
+    /// The first listed entry whose path is `head` followed by `tail`.
+    private func find(_ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> Int? {
+        var low = 0, high = listed.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.compare(listed[mid].path.bytes, head, tail) < 0 { low = mid + 1 } else { high = mid }
+        }
+        guard low < listed.count, Self.compare(listed[low].path.bytes, head, tail) == 0 else { return nil }
+        return low
+    }
+
+    /// Byte order (memcmp, then length) of `path` against `head` + `tail`: negative when `path` comes first.
+    static func compare(_ path: [UInt8], _ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> Int {
+        path.withUnsafeBufferPointer { p -> Int in
+            let n1 = min(p.count, head.count)
+            if n1 > 0 {
+                let c = memcmp(p.baseAddress!, head.baseAddress!, n1)
+                if c != 0 { return Int(c) }
+            }
+            if p.count < head.count { return -1 }
+            let rest = p.count - head.count
+            let n2 = min(rest, tail.count)
+            if n2 > 0 {
+                let c = memcmp(p.baseAddress! + head.count, tail.baseAddress!, n2)
+                if c != 0 { return Int(c) }
+            }
+            return rest < tail.count ? -1 : (rest > tail.count ? 1 : 0)
+        }
     }
 }
