@@ -33,21 +33,24 @@ public struct PrettyJSONWriter {
 
     // MARK: values
 
-    public mutating func string(_ value: String) {
-        bytes.append(0x22)
+    public mutating func string(_ value: String) { Self.appendString(value, to: &bytes) }
+
+    /// `value` as a JSON string, escaped as JSONEncoder escapes it, appended to `out`.
+    public static func appendString(_ value: String, to out: inout [UInt8]) {
+        out.append(0x22)
         var value = value
         value.withUTF8 { utf8 in
             var start = 0
             for i in 0..<utf8.count {
                 let byte = utf8[i]
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
-                escape(byte)
+                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
+                escape(byte, to: &out)
                 start = i + 1
             }
-            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+            if start < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
-        bytes.append(0x22)
+        out.append(0x22)
     }
 
     public mutating func integer<T: BinaryInteger>(_ value: T) {
@@ -102,19 +105,21 @@ public struct PrettyJSONWriter {
         for _ in 0..<depth { bytes.append(0x20); bytes.append(0x20) }
     }
 
-    private mutating func escape(_ byte: UInt8) {
-        bytes.append(0x5C)
+    private static func escape(_ byte: UInt8, to out: inout [UInt8]) {
+        out.append(0x5C)
         switch byte {
-        case 0x22: bytes.append(0x22)
-        case 0x5C: bytes.append(0x5C)
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case 0x22: out.append(0x22)
+        case 0x5C: out.append(0x5C)
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
         default:
-            let hex = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            let hex: StaticString = "0123456789abcdef"
+            out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
+            out.append(hex.utf8Start[Int(byte >> 4)])
+            out.append(hex.utf8Start[Int(byte & 0xF)])
         }
     }
 }

@@ -119,34 +119,6 @@ extension ReportFormats {
     /// A JSON string as JSONEncoder writes it with `.withoutEscapingSlashes`: `"` and `\` escaped,
     /// \b \t \n \f \r, other control characters as \u00xx (lower-case hex), everything else as is.
     static func appendJSONString(_ string: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        var string = string
-        string.makeContiguousUTF8()
-        string.utf8.withContiguousStorageIfAvailable { bytes in
-            var plainStart = 0
-            for i in 0..<bytes.count {
-                let b = bytes[i]
-                guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                if plainStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<i])) }
-                plainStart = i + 1
-                out.append(0x5C)
-                switch b {
-                case 0x22: out.append(0x22)
-                case 0x5C: out.append(0x5C)
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: "u00".utf8)
-                    out.append(hex.utf8Start[Int(b >> 4)])
-                    out.append(hex.utf8Start[Int(b & 0x0F)])
-                }
-            }
-            if plainStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart...])) }
-        }
-        out.append(0x22)
+        PrettyJSONWriter.appendString(string, to: &out)
     }
 }
