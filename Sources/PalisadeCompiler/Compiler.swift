@@ -52,20 +52,24 @@ public struct Compiler: Sendable {
     private func compile(_ customers: [CustomerPolicy],
                          handingOver handOver: (@Sendable (BundleContents) -> Void)?) -> Output {
         var diagnostics = PolicyChecks(today: today).check(customers)
-        let resolved = Resolver(workspace: workspace, hasher: hasher).resolve(customers)
-        diagnostics += resolved.diagnostics
+        let resolver = Resolver(workspace: workspace, hasher: hasher)
+        let tables = resolver.prepare(customers)
 
-        // Customers are independent from here on: one per core at a time, largest first.
-        let order = resolved.customers.indices.sorted { resolved.customers[$0].rules.count > resolved.customers[$1].rules.count }
-        let earlierErrors = diagnostics.hasErrors
-        let perCustomer = Parallel.map(resolved.customers, order: order) { customer in
-            let (bundle, summary, diagnostics) = compileResolved(customer)
+        // Customers are independent from here on: each is resolved, checked, emitted and
+        // assembled on one core, largest first, and only the customers in flight are in memory.
+        let order = customers.indices.sorted { customers[$0].rules.count > customers[$1].rules.count }
+        let policyErrors = diagnostics.hasErrors
+        let perCustomer = Parallel.map(customers, order: order) { policy in
+            let (customer, resolveDiagnostics) = resolver.resolve(policy, with: tables)
+            var (bundle, summary, compileDiagnostics) = compileResolved(customer)
+            summary.warnings += resolveDiagnostics.filter { $0.severity == .warning }.count
+            let diagnostics = resolveDiagnostics + compileDiagnostics
             guard let handOver else { return (Optional(bundle), summary, diagnostics) }
             // A build with errors writes nothing: no need to hand over what would be discarded.
-            if !earlierErrors && !diagnostics.hasErrors { handOver(bundle) }
+            if !policyErrors && !diagnostics.hasErrors { handOver(bundle) }
             return (nil, summary, diagnostics)
         }
-        var earlierWarnings: [String: Int] = [:]  // from the policy checks and the resolver
+        var earlierWarnings: [String: Int] = [:]  // from the policy checks
         for diagnostic in diagnostics where diagnostic.severity == .warning {
             if let id = diagnostic.customer { earlierWarnings[id, default: 0] += 1 }
         }
@@ -80,7 +84,7 @@ public struct Compiler: Sendable {
         }
         let sorted = diagnostics.sortedForDisplay().uniqued()
         return Output(bundles: sorted.hasErrors ? [] : bundles, diagnostics: sorted, summaries: summaries,
-                      filesHashed: resolved.filesHashed)
+                      filesHashed: tables.filesHashed)
     }
 
     /// Conflict checks, every backend and the bundle of one resolved customer.

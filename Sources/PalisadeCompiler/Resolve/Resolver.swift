@@ -22,8 +22,21 @@ public struct Resolver: Sendable {
     }
 
     public func resolve(_ customers: [CustomerPolicy]) -> Result {
+        let tables = prepare(customers)
+        // Concrete rules per customer, customers in parallel.
+        let perCustomer = Parallel.map(customers) { customer in resolve(customer, with: tables) }
+        var resolved: [ResolvedCustomer] = []
         var diagnostics: [Diagnostic] = []
+        for (customer, customerDiagnostics) in perCustomer {
+            resolved.append(customer)
+            diagnostics += customerDiagnostics
+        }
+        return Result(customers: resolved, diagnostics: diagnostics, filesHashed: tables.filesHashed)
+    }
 
+    /// Reads every reference file and tree that `customers` name, each once, in one parallel
+    /// batch; ``resolve(_:with:)`` then makes any one customer's rules concrete.
+    public func prepare(_ customers: [CustomerPolicy]) -> Tables {
         // 1. Everything to read: reference binaries, and the files of reference trees.
         var binaryPaths = Set<String>()
         var treePaths = Set<String>()
@@ -65,28 +78,22 @@ public struct Resolver: Sendable {
             }
         }
 
-        // 3. Concrete rules per customer, customers in parallel.
-        let tables = Tables(treeListings: treeListings, digests: digests, readProblems: readProblems,
-                            binaryProblems: binaryProblems)
-        let perCustomer = Parallel.map(customers) { customer in resolve(customer, tables) }
-        var resolved: [ResolvedCustomer] = []
-        for (customer, customerDiagnostics) in perCustomer {
-            resolved.append(customer)
-            diagnostics += customerDiagnostics
-        }
-        return Result(customers: resolved, diagnostics: diagnostics, filesHashed: digests.count)
+        return Tables(treeListings: treeListings, digests: digests, readProblems: readProblems,
+                      binaryProblems: binaryProblems)
     }
 
     /// What the resolver read, shared by every customer.
-    struct Tables: Sendable {
+    public struct Tables: Sendable {
         var treeListings: [String: TreeWalker.Listing]
         var digests: [RawPath: FileDigest]
         var readProblems: [RawPath: FileProblem]
         var binaryProblems: [String: FileProblem]
+        /// Distinct reference files read.
+        public var filesHashed: Int { digests.count }
     }
 
     /// One customer's concrete rules, sorted, and its diagnostics.
-    private func resolve(_ customer: CustomerPolicy, _ tables: Tables) -> (ResolvedCustomer, [Diagnostic]) {
+    public func resolve(_ customer: CustomerPolicy, with tables: Tables) -> (ResolvedCustomer, [Diagnostic]) {
         let (treeListings, digests, readProblems, binaryProblems) =
             (tables.treeListings, tables.digests, tables.readProblems, tables.binaryProblems)
         var diagnostics: [Diagnostic] = []
