@@ -24,12 +24,12 @@ public struct AppArmorEmitter: BackendEmitter {
 
         let mode = customer.mode(for: .apparmor)
         let profileFile = "apparmor/\(name)"
-        var files = [profileFile: Array(AppArmorProfileText.profile(name: name, customerID: customer.id,
-                                                                    mode: mode, plan: plan).utf8)]
+        var files = [profileFile: AppArmorProfileText.profile(name: name, customerID: customer.id,
+                                                              mode: mode, plan: plan)]
         var hatFile: String?
         if customer.linuxConfinement?.pamHat == true {
             hatFile = "apparmor/hats/\(name)"
-            files[hatFile!] = Array(AppArmorProfileText.hat(customerID: customer.id, mode: mode, plan: plan).utf8)
+            files[hatFile!] = AppArmorProfileText.hat(customerID: customer.id, mode: mode, plan: plan)
         }
         let notes = AppArmorInstallNotes.render(profileName: name, profileFile: profileFile, hatFile: hatFile,
                                                 mode: mode, plan: plan)

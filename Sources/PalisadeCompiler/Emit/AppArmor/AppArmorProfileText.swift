@@ -13,7 +13,7 @@ enum AppArmorProfileText {
     static let hatName = "DEFAULT"
 
     /// `abi`, then one profile: `profile NAME [ATTACHMENT] flags=(MODE) { … }`.
-    static func profile(name: String, customerID: String, mode: Mode, plan: AppArmorPlan) -> String {
+    static func profile(name: String, customerID: String, mode: Mode, plan: AppArmorPlan) -> [UInt8] {
         var text = """
             # Palisade AppArmor profile for customer '\(AppArmorEncoding.comment(customerID))'. Generated: do not edit,
             # change the policy and rebuild. Mode: \(mode.rawValue). How sessions enter it: see INSTALL.md.
@@ -25,22 +25,18 @@ enum AppArmorProfileText {
         if let attachment = attachment(plan.loginShells) { header += " " + attachment }
         header += " flags=(\(flag(mode))) {\n"
         text += header
-        text += body(plan, indent: "  ")
-        text += "}\n"
-        return text
+        return Array(text.utf8) + body(plan, indent: "  ") + Array("}\n".utf8)
     }
 
     /// A hat for inclusion inside the PAM service's profile (pam_apparmor changes to it at login).
-    static func hat(customerID: String, mode: Mode, plan: AppArmorPlan) -> String {
+    static func hat(customerID: String, mode: Mode, plan: AppArmorPlan) -> [UInt8] {
         var text = """
             # Palisade pam_apparmor hat for customer '\(AppArmorEncoding.comment(customerID))'. Generated: do not edit.
             # Not a profile: include it inside the profile of the PAM service (sshd, login); see INSTALL.md.
 
             """
         text += "^\(hatName) flags=(\(flag(mode))) {\n"
-        text += body(plan, indent: "  ")
-        text += "}\n"
-        return text
+        return Array(text.utf8) + body(plan, indent: "  ") + Array("}\n".utf8)
     }
 
     static func flag(_ mode: Mode) -> String { mode == .audit ? "complain" : "enforce" }
@@ -54,15 +50,18 @@ enum AppArmorProfileText {
         return "\"/{" + branches.joined(separator: ",") + "}\""
     }
 
-    static func body(_ plan: AppArmorPlan, indent: String) -> String {
-        var text = ""
+    static func body(_ plan: AppArmorPlan, indent: String) -> [UInt8] {
+        var text: [UInt8] = []
         text.reserveCapacity(4096 + plan.allows.count * 160 + plan.writeProtected.count * 80)
         /// One line: indented, or empty.
-        func line(_ parts: String...) {
-            if parts.count == 1 && parts[0].isEmpty { text += "\n"; return }
-            text += indent
-            for part in parts { text += part }
-            text += "\n"
+        func line(_ a: String, _ b: String = "", _ c: String = "", _ d: String = "") {
+            if a.isEmpty && b.isEmpty { text.append(0x0A); return }
+            text += indent.utf8
+            text += a.utf8
+            text += b.utf8
+            text += c.utf8
+            text += d.utf8
+            text.append(0x0A)
         }
         func comment(_ message: String) { line("# ", AppArmorEncoding.comment(message)) }
         func sources(_ locations: [SourceLocation]) -> String {
