@@ -1,3 +1,4 @@
+import PalisadeTestSupport
 import Testing
 @testable import PalisadeCrypto
 
@@ -49,18 +50,5 @@ struct SHA256Tests {
 
     @Test func providerIsReported() {
         #expect(!SHA256.provider.isEmpty)
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PalisadeCrypto
+import PalisadeTestSupport
 import PalisadeWindows
 import Testing
 
@@ -7,18 +8,6 @@ import Testing
 /// file never gets a hash, and a hash, when given, is the one the documented layout defines.
 @Suite("PE parser fuzzing")
 struct FuzzTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Everything a file goes through: headers, hash, version resource, signature, publisher.
     static func exercise(_ bytes: [UInt8]) -> Result<AppLockerFileInformation, WindowsFileError> {
         Result { () throws(WindowsFileError) in try AppLockerFileInformation.read(MemoryByteSource(bytes), fileName: "f.exe") }
@@ -47,7 +36,7 @@ struct FuzzTests {
         let fixtures = try PEFixtures.get()
         let bytes = try fixtures.bytes(name)
         #expect((try? Self.exercise(bytes).get()) != nil, "the intact file parses")
-        var generator = SplitMix(state: 0x5EED_0000 &+ UInt64(bytes.count))
+        var generator = SplitMix(seed: 0x5EED_0000 &+ UInt64(bytes.count))
         // Every length in the headers, then random lengths across the file, then the last bytes.
         var lengths = Array(0..<min(bytes.count, 1024))
         lengths += (0..<600).map { _ in Int.random(in: 0..<bytes.count, using: &generator) }
@@ -75,7 +64,7 @@ struct FuzzTests {
         // Bytes whose change must make the file invalid: MZ, PE\0\0, the optional header magic.
         let fatal = Set([0, 1, lfanew, lfanew + 1, lfanew + 2, lfanew + 3, lfanew + 24, lfanew + 25])
         let headerEnd = Int(image.sizeOfHeaders)
-        var generator = SplitMix(state: 0xF11B_0000 &+ UInt64(bytes.count))
+        var generator = SplitMix(seed: 0xF11B_0000 &+ UInt64(bytes.count))
         let deadline = Date().addingTimeInterval(10)
         var tried = 0, refused = 0
         while tried < 2500 && Date() < deadline {
@@ -115,7 +104,7 @@ struct FuzzTests {
 
     @Test("random garbage that starts with MZ")
     func garbage() {
-        var generator = SplitMix(state: 42)
+        var generator = SplitMix(seed: 42)
         for _ in 0..<1000 {
             var bytes = [UInt8](repeating: 0, count: Int.random(in: 0..<2048, using: &generator))
             for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
