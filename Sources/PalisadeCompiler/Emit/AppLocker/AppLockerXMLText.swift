@@ -1,3 +1,5 @@
+import PalisadeModel
+
 /// How values are written into AppLocker policy XML.
 ///
 /// Every attribute value goes through ``attribute(_:)``: `& < > " '` become entities, so no value
@@ -9,21 +11,9 @@ enum AppLockerXMLText {
     /// The schema's limit for `Name` and `Description`, in characters.
     static let maxTextLength = 1024
 
-    static func attribute(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// Every value reaching here has been refused or cleaned of control characters already, so
+    /// only the five entities ever apply.
+    static func attribute(_ value: String) -> String { XMLText.escaped(value) }
 
     /// True for characters XML 1.0 cannot carry, or carries only as a space (TAB, LF, CR in
     /// attributes are normalised), and for C1 controls and DEL, which have no place in a name.

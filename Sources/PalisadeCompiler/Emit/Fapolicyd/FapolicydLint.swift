@@ -66,11 +66,7 @@ public enum FapolicydLint {
         return parts
     }
 
-    static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
-        var parts = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
-        if bytes.last == 0x0A { parts.removeLast() }
-        return parts
-    }
+    static func lines(_ bytes: [UInt8]) -> [[UInt8]] { lineSlices(bytes).map(Array.init) }
 
     // MARK: rules
 
