@@ -167,12 +167,11 @@ public struct FileHasher: Sendable {
         let group = DispatchGroup()
         for worker in 0..<workerCount {
             DispatchQueue.global().async(group: group) {
-                var hasher = SHA256()
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
-                defer { buffer.deallocate() }
+                let state = Worker(bufferSize: bufferSize)
                 var outcomes: [HashOutcome] = []
                 while let entry = queue.pop() {
-                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &hasher, buffer: buffer)
+                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &state.hasher,
+                                         buffer: state.buffer)
                     outcomes.append(HashOutcome(path: entry.path, result: result))
                     let finished = done.add(1, ordering: .relaxed).newValue
                     let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
@@ -207,33 +206,26 @@ public struct FileHasher: Sendable {
         let count = entries.count
         guard count > 0 else { return [] }
         let schedule = entries.indices.sorted { entries[$0].size > entries[$1].size }
-        let results = WriteOnceSlots<HashOutcome>(count: count)
-        let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let bytesDone = Atomic<Int64>(0)
         let bytesTotal = entries.reduce(Int64(0)) { $0 + $1.size }
-        let workerCount = min(workers, count)
         let bufferSize = self.bufferSize
-
-        do {
-            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
-                var hasher = SHA256()
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
-                defer { buffer.deallocate() }
-                while true {
-                    let slot = next.add(1, ordering: .relaxed).oldValue
-                    if slot >= count { break }
-                    let index = schedule[slot]
-                    let entry = entries[index]
-                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &hasher, buffer: buffer)
-                    results.store(HashOutcome(path: entry.path, result: result), at: index)
-                    let finished = done.add(1, ordering: .relaxed).newValue
-                    let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
-                    progress?(Progress(filesDone: finished, filesTotal: count, bytesDone: bytes, bytesTotal: bytesTotal))
-                }
-            }
+        return Parallel.map(entries, workers: workers, order: schedule, worker: { Worker(bufferSize: bufferSize) }) { worker, entry in
+            let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &worker.hasher, buffer: worker.buffer)
+            let finished = done.add(1, ordering: .relaxed).newValue
+            let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
+            progress?(Progress(filesDone: finished, filesTotal: count, bytesDone: bytes, bytesTotal: bytesTotal))
+            return HashOutcome(path: entry.path, result: result)
         }
-        return results.collect()
+    }
+
+    /// What one worker reuses for every file: a hash state and a read buffer.
+    final class Worker {
+        var hasher = SHA256()
+        let buffer: UnsafeMutableRawBufferPointer
+
+        init(bufferSize: Int) { buffer = .allocate(byteCount: bufferSize, alignment: 64) }
+        deinit { buffer.deallocate() }
     }
 
     /// Hashes one file already known to be regular; reports it changed if its identity, size or
