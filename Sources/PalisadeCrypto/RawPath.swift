@@ -32,7 +32,23 @@ public struct RawPath: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func == (a: RawPath, b: RawPath) -> Bool { a.bytes == b.bytes }
 
     /// Byte-wise order, the order `LC_ALL=C sort` gives.
-    public static func < (a: RawPath, b: RawPath) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: RawPath, b: RawPath) -> Bool { precedes(a.bytes, b.bytes) }
+
+    /// Byte-wise order of two names or paths, with `memcmp`: sorting a 50,000-file listing spent
+    /// more time in the generic element-by-element comparison than in anything else but hashing.
+    /// (PalisadeModel's `ByteOrder` does the same for Strings; this module does not depend on it.)
+    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let common = min(x.count, y.count)
+                if common > 0 {
+                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+    }
 
     /// `self/name`, without doubling a trailing slash.
     public func appending(_ name: [UInt8]) -> RawPath {

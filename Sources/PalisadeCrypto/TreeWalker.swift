@@ -104,7 +104,7 @@ public struct TreeWalker: Sendable {
                     listing.problems.append(Problem(path: path, problem: problem))
                 case .success(let entries):
                     // Reverse so that popLast() visits names in ascending order.
-                    for entry in entries.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }).reversed() {
+                    for entry in entries.sorted(by: { RawPath.precedes($0.name, $1.name) }).reversed() {
                         let child = path.appending(entry.name)
                         // A path the kernel cannot take (PATH_MAX) gets lstat by path, and so the
                         // same ENAMETOOLONG report as before, instead of a status it could not use.
