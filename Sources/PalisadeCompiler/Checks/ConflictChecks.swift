@@ -8,28 +8,27 @@ public enum ConflictChecks {
         var diagnostics: [Diagnostic] = []
         let rules = customer.rules
 
-        // The same content (by hash) allowed and denied. Maps hold indices into `rules`.
-        for platform in Platform.allCases {
-            var allowedByHash: [String: Int] = [:]
-            var deniedByHash: [String: Int] = [:]
-            var allowedPathOnly: [String: Int] = [:]
-            var deniedPathOnly: [String: Int] = [:]
-            for (index, rule) in rules.enumerated() where rule.platform == platform {
-                if let hash = rule.sha256 {
-                    if rule.decision == .allow { keepFirst(&allowedByHash, hash, index, rules) } else { keepFirst(&deniedByHash, hash, index, rules) }
-                } else if let path = rule.path, rule.windows?.publisher == nil {
-                    let key = (rule.pathMatch?.rawValue ?? "") + ":" + path
-                    if rule.decision == .allow { keepFirst(&allowedPathOnly, key, index, rules) } else { keepFirst(&deniedPathOnly, key, index, rules) }
-                }
+        // The same content (by hash) allowed and denied. Maps hold indices into `rules`, one set
+        // of maps per platform, filled in one pass; only the conflicts found are sorted.
+        var byPlatform: [Platform: ConflictMaps] = [:]
+        for index in rules.indices {
+            let slot = rules[index].platform
+            let allow = rules[index].decision == .allow
+            if let hash = rules[index].sha256 {
+                if allow { keepFirst(&byPlatform[slot, default: ConflictMaps()].allowedByHash, hash, index, rules) } else { keepFirst(&byPlatform[slot, default: ConflictMaps()].deniedByHash, hash, index, rules) }
+            } else if let path = rules[index].path, rules[index].windows?.publisher == nil {
+                let key = (rules[index].pathMatch?.rawValue ?? "") + ":" + path
+                if allow { keepFirst(&byPlatform[slot, default: ConflictMaps()].allowedPathOnly, key, index, rules) } else { keepFirst(&byPlatform[slot, default: ConflictMaps()].deniedPathOnly, key, index, rules) }
             }
-            for (hash, allow) in allowedByHash.sorted(by: { $0.key < $1.key }) {
-                guard let deny = deniedByHash[hash] else { continue }
+        }
+        for platform in Platform.allCases {
+            guard let maps = byPlatform[platform] else { continue }
+            for (hash, allow, deny) in ConflictMaps.conflicts(maps.allowedByHash, maps.deniedByHash) {
                 diagnostics.append(.error("sha256 \(abbreviated(hash)) is both allowed and denied for customer '\(customer.id)'",
                                           at: rules[allow].provenance.location,
                                           notes: [.note("denied here", at: rules[deny].provenance.location)]))
             }
-            for (key, allow) in allowedPathOnly.sorted(by: { $0.key < $1.key }) {
-                guard let deny = deniedPathOnly[key] else { continue }
+            for (_, allow, deny) in ConflictMaps.conflicts(maps.allowedPathOnly, maps.deniedPathOnly) {
                 diagnostics.append(.error("path '\(rules[allow].path ?? "")' is both allowed and denied for customer '\(customer.id)'",
                                           at: rules[allow].provenance.location,
                                           notes: [.note("denied here", at: rules[deny].provenance.location)]))
@@ -43,12 +42,11 @@ public enum ConflictChecks {
         var kept = [Bool](repeating: false, count: rules.count)
         let byLocation = rules.indices.sorted { rules[$0].provenance.location < rules[$1].provenance.location }
         for index in byLocation {
-            let rule = rules[index]
-            let key = rule.matchKey
+            let key = rules[index].matchKey
             if let first = firstByKey[key] {
-                if rules[first].provenance.source != "tree" && rule.provenance.source != "tree" {
-                    diagnostics.append(.warning("duplicate rule: \(describe(rule)) is already in customer '\(customer.id)'",
-                                                at: rule.provenance.location,
+                if rules[first].provenance.source != "tree" && rules[index].provenance.source != "tree" {
+                    diagnostics.append(.warning("duplicate rule: \(describe(rules[index])) is already in customer '\(customer.id)'",
+                                                at: rules[index].provenance.location,
                                                 notes: [.note("first written here", at: rules[first].provenance.location)]))
                 }
                 continue
@@ -60,6 +58,25 @@ public enum ConflictChecks {
         // The resolver hands rules over in this order already, so this rarely sorts.
         result.rules = rules.indices.filter { kept[$0] }.map { rules[$0] }.sortedByKey()
         return (result, diagnostics)
+    }
+
+    /// First allow and first deny (by source location) of each hash, and of each path-only match.
+    struct ConflictMaps {
+        var allowedByHash: [String: Int] = [:]
+        var deniedByHash: [String: Int] = [:]
+        var allowedPathOnly: [String: Int] = [:]
+        var deniedPathOnly: [String: Int] = [:]
+
+        /// Keys in both maps, in key order, with the allow's and the deny's index.
+        static func conflicts(_ allowed: [String: Int], _ denied: [String: Int]) -> [(key: String, allow: Int, deny: Int)] {
+            let (small, large, smallIsAllowed) = allowed.count <= denied.count ? (allowed, denied, true) : (denied, allowed, false)
+            var found: [(key: String, allow: Int, deny: Int)] = []
+            for (key, index) in small {
+                guard let other = large[key] else { continue }
+                found.append(smallIsAllowed ? (key, index, other) : (key, other, index))
+            }
+            return found.sorted { $0.key < $1.key }
+        }
     }
 
     static func keepFirst(_ map: inout [String: Int], _ key: String, _ index: Int, _ rules: [ResolvedRule]) {

@@ -109,14 +109,12 @@ public struct PolicyChecks: Sendable {
     }
 
     static func isSHA256(_ hex: String) -> Bool {
-        guard hex.utf8.count == 64 else { return false }
-        for byte in hex.utf8 {
-            switch byte {
-            case 0x30...0x39, 0x61...0x66, 0x41...0x46: continue
-            default: return false
-            }
+        // Comparisons, not `switch` over ranges: this runs once per literal hash, and range
+        // patterns cost a call per byte.
+        hex.utf8.count == 64 && hex.utf8.allSatisfy { byte in
+            let lower = byte | 0x20  // A–F → a–f; digits already have the bit
+            return (byte >= 0x30 && byte <= 0x39) || (lower >= 0x61 && lower <= 0x66)
         }
-        return true
     }
 
     static func isSID(_ sid: String) -> Bool {
