@@ -80,11 +80,13 @@ struct FapolicydPlan {
         var rule: FapolicydRule
         /// `rule.line`, rendered once.
         var line: String
-        /// Where it came from, for the comment above it.
-        var origin: String
+        /// Where it came from, for the comment above it: an index into `sources`.
+        var source: Int
     }
 
     let mode: Mode
+    /// The rules the plan was made from.
+    let sources: [ResolvedRule]
     private(set) var denials: [Planned] = []
     private(set) var allows: [Planned] = []
     private(set) var trustEntries: [FapolicydTrustFile.Entry] = []
@@ -102,24 +104,25 @@ struct FapolicydPlan {
 
     init(_ rules: [ResolvedRule], mode: Mode) {
         self.mode = mode
+        self.sources = rules
         var trustCandidates: [String: [Int]] = [:]  // path → indices into `rules`
-        for (index, rule) in rules.enumerated() where rule.platform == .linux {
-            if let hash = rule.sha256, !FapolicydValue.isLowerHexSHA256(hash) {
-                error(rule, "its sha256 '\(hash)' is not 64 lower-case hex digits")
+        for index in rules.indices where rules[index].platform == .linux {
+            if let hash = rules[index].sha256, !FapolicydValue.isLowerHexSHA256(hash) {
+                error(rules[index], "its sha256 '\(hash)' is not 64 lower-case hex digits")
                 continue
             }
-            switch rule.decision {
-            case .deny: planDenial(rule)
+            switch rules[index].decision {
+            case .deny: planDenial(index)
             case .allow:
-                if let hash = rule.sha256, rule.size != nil, let path = rule.path, rule.pathMatch != .directory,
-                   !hash.isEmpty {
+                if let hash = rules[index].sha256, rules[index].size != nil, let path = rules[index].path,
+                   rules[index].pathMatch != .directory, !hash.isEmpty {
                     trustCandidates[path, default: []].append(index)
                 } else {
-                    planAllow(rule)
+                    planAllow(index)
                 }
             }
         }
-        planTrust(trustCandidates, rules)
+        planTrust(trustCandidates)
     }
 
     /// The rule's path as a `path=` or `dir=` object, or why it cannot be one.
@@ -134,11 +137,12 @@ struct FapolicydPlan {
         return (.path(path), nil)
     }
 
-    private mutating func planDenial(_ rule: ResolvedRule) {
+    private mutating func planDenial(_ index: Int) {
+        let rule = sources[index]
         let (object, problem) = pathObject(rule)
-        if let hash = rule.sha256 { add(.denials, FapolicydRule(wouldDeny, [.sha256(hash)]), rule) }
+        if let hash = rule.sha256 { add(.denials, FapolicydRule(wouldDeny, [.sha256(hash)]), index) }
         if let object {
-            add(.denials, FapolicydRule(wouldDeny, [object]), rule)
+            add(.denials, FapolicydRule(wouldDeny, [object]), index)
         } else if let problem {
             if rule.sha256 != nil {
                 warning(rule, "its path \(problem) in a fapolicyd 1.1.7 rule; it is denied by its sha256 only (any path)")
@@ -150,18 +154,19 @@ struct FapolicydPlan {
         }
     }
 
-    private mutating func planAllow(_ rule: ResolvedRule) {
+    private mutating func planAllow(_ index: Int) {
+        let rule = sources[index]
         let (object, problem) = pathObject(rule)
         switch (rule.sha256, object, problem) {
         case (let hash?, let object?, _):
-            add(.allows, FapolicydRule(.allow, [object, .sha256(hash)]), rule)
+            add(.allows, FapolicydRule(.allow, [object, .sha256(hash)]), index)
         case (let hash?, nil, let problem?):
             warning(rule, "its path \(problem) in a fapolicyd 1.1.7 rule; it is allowed by its sha256 only (any path)")
-            add(.allows, FapolicydRule(.allow, [.sha256(hash)]), rule)
+            add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
         case (let hash?, nil, nil):
-            add(.allows, FapolicydRule(.allow, [.sha256(hash)]), rule)
+            add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
         case (nil, let object?, _):
-            add(.allows, FapolicydRule(.allow, [object]), rule)
+            add(.allows, FapolicydRule(.allow, [object]), index)
         case (nil, nil, let problem?):
             error(rule, "its path \(problem) in a fapolicyd 1.1.7 rule, and it has no hash to match instead; allow it by binary or sha256")
         case (nil, nil, nil):
@@ -171,14 +176,14 @@ struct FapolicydPlan {
 
     /// One trust line per path. Another content allowed at the same path (the trust file holds
     /// one per path) is allowed exactly by a `path= sha256hash=` rule.
-    private mutating func planTrust(_ candidates: [String: [Int]], _ rules: [ResolvedRule]) {
+    private mutating func planTrust(_ candidates: [String: [Int]]) {
         let paths = candidates.keys.sorted { ByteOrder.precedes($0, $1) == true }
         for path in paths {
             let indices = candidates[path]!
             var seen = Set<String>()
             var trusted = false
             for index in indices {
-                let rule = rules[index]
+                let rule = sources[index]
                 guard let hash = rule.sha256, let size = rule.size,
                       indices.count == 1 || seen.insert("\(hash) \(size)").inserted else { continue }
                 let entry = FapolicydTrustFile.Entry(path: path, size: size, sha256: hash)
@@ -191,15 +196,15 @@ struct FapolicydPlan {
                         continue
                     case .failure(let problem):
                         warning(rule, "its path \(problem) in a fapolicyd 1.1.7 trust file; it is allowed by its sha256 only (any path)")
-                        add(.allows, FapolicydRule(.allow, [.sha256(hash)]), rule)
+                        add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
                         continue
                     }
                 }
                 if FapolicydValue.ruleValueProblem(path) == nil {
-                    add(.allows, FapolicydRule(.allow, [.path(path), .sha256(hash)]), rule)
+                    add(.allows, FapolicydRule(.allow, [.path(path), .sha256(hash)]), index)
                 } else {
                     warning(rule, "the trust file already lists other content at this path, and the path cannot be written in a fapolicyd 1.1.7 rule; this content is allowed by its sha256 only (any path)")
-                    add(.allows, FapolicydRule(.allow, [.sha256(hash)]), rule)
+                    add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
                 }
             }
         }
@@ -207,10 +212,10 @@ struct FapolicydPlan {
 
     private enum Section { case denials, allows }
 
-    private mutating func add(_ section: Section, _ rule: FapolicydRule, _ source: ResolvedRule) {
+    private mutating func add(_ section: Section, _ rule: FapolicydRule, _ source: Int) {
         let line = rule.line
         guard seenLines.insert(line).inserted else { return }
-        let planned = Planned(rule: rule, line: line, origin: Self.origin(source))
+        let planned = Planned(rule: rule, line: line, source: source)
         switch section {
         case .denials: denials.append(planned)
         case .allows: allows.append(planned)
@@ -227,15 +232,39 @@ struct FapolicydPlan {
 
     /// e.g. `deny binary '/usr/local/bin/remote-support'`.
     static func describe(_ rule: ResolvedRule) -> String {
-        var text = "\(rule.decision.rawValue) \(rule.provenance.source)"
-        if let path = rule.path { text += " '\(path)'" }
-        if let hash = rule.sha256 { text += " sha256 \(hash.prefix(12))…" }
-        return text
+        var text: [UInt8] = []
+        describe(rule, into: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    static func origin(_ rule: ResolvedRule) -> String {
-        var text = "\(rule.provenance.location) \(describe(rule))"
-        if let reason = rule.provenance.reason { text += " (\(reason))" }
-        return text
+    static func describe(_ rule: ResolvedRule, into text: inout [UInt8]) {
+        text += rule.decision.rawValue.utf8
+        text.append(0x20)
+        text += rule.provenance.source.utf8
+        if let path = rule.path {
+            text += " '".utf8
+            text += path.utf8
+            text.append(0x27)
+        }
+        if let hash = rule.sha256 {
+            text += " sha256 ".utf8
+            text += hash.prefix(12).utf8
+            text += "…".utf8
+        }
+    }
+
+    /// The comment above a rule: where it was written and what it is, e.g.
+    /// `policies/acme.swift:12 deny binary '/usr/local/bin/x' sha256 0123456789ab… (reason)`.
+    static func origin(_ rule: ResolvedRule, into text: inout [UInt8]) {
+        text += rule.provenance.location.file.utf8
+        text.append(0x3A)
+        text += String(rule.provenance.location.line).utf8
+        text.append(0x20)
+        describe(rule, into: &text)
+        if let reason = rule.provenance.reason {
+            text += " (".utf8
+            text += reason.utf8
+            text.append(0x29)
+        }
     }
 }

@@ -7,41 +7,60 @@ import PalisadeModel
 /// trust rule, then the catch-all.
 enum FapolicydRulesFile {
     static func render(_ plan: FapolicydPlan, customerID: String, mode: Mode) -> [UInt8] {
-        var lines: [String] = [
-            "# Palisade: fapolicyd 1.1.7 rules for customer '\(customerID)', mode \(mode.rawValue).",
-            "# Generated; do not edit: change the policy and rebuild. Install as",
-            "# /etc/fapolicyd/rules.d/\(FapolicydEmitter.rulesNumber)-palisade-\(customerID).rules, run fagenrules --load and restart",
-            "# fapolicyd (1.1.7 reads rules only at start). See INSTALL.md.",
-            "# Number \(FapolicydEmitter.rulesNumber): after the stock rules that keep the system running (dracut and updater",
-            "# loopholes, ld_so pattern, ELF and interpreter rules) and before 90-deny-execute.",
-        ]
+        var text: [UInt8] = []
+        text.reserveCapacity(1024 + (plan.denials.count + plan.allows.count) * 240)
+        func line(_ value: String) {
+            text += value.utf8
+            text.append(0x0A)
+        }
+        line("# Palisade: fapolicyd 1.1.7 rules for customer '\(customerID)', mode \(mode.rawValue).")
+        line("# Generated; do not edit: change the policy and rebuild. Install as")
+        line("# /etc/fapolicyd/rules.d/\(FapolicydEmitter.rulesNumber)-palisade-\(customerID).rules, run fagenrules --load and restart")
+        line("# fapolicyd (1.1.7 reads rules only at start). See INSTALL.md.")
+        line("# Number \(FapolicydEmitter.rulesNumber): after the stock rules that keep the system running (dracut and updater")
+        line("# loopholes, ld_so pattern, ELF and interpreter rules) and before 90-deny-execute.")
         switch mode {
         case .enforce:
-            lines.append("# Enforce: denials are deny_log (syslog and audit); execution of anything else is denied.")
+            line("# Enforce: denials are deny_log (syslog and audit); execution of anything else is denied.")
         case .audit:
-            lines.append("# Audit: nothing here blocks. What enforce mode would deny is allow_log (syslog and audit).")
+            line("# Audit: nothing here blocks. What enforce mode would deny is allow_log (syslog and audit).")
         }
+        var origin: [UInt8] = []
         func section(_ title: String, _ planned: [FapolicydPlan.Planned]) {
             guard !planned.isEmpty else { return }
-            lines.append("#")
-            lines.append("# " + title)
+            line("#")
+            line("# " + title)
             for item in planned {
-                lines.append("# " + comment(item.origin))
-                lines.append(item.line)
+                origin.removeAll(keepingCapacity: true)
+                FapolicydPlan.origin(plan.sources[item.source], into: &origin)
+                text += "# ".utf8
+                appendComment(origin, to: &text)
+                text.append(0x0A)
+                line(item.line)
             }
         }
         section(mode == .enforce ? "Denied applications." : "Denied applications (audit: logged, not blocked).",
                 plan.denials)
         section("Allowed applications that the trust file cannot carry.", plan.allows)
-        lines.append("#")
-        lines.append("# Allowed applications: files in trust.d/palisade-\(customerID) (and in any other trust source).")
-        lines.append(plan.trustRule.line)
-        lines.append(mode == .enforce ? "# Everything else is denied (fapolicyd allows what no rule matches)."
-                                      : "# Everything else would be denied in enforce mode: logged, allowed.")
-        lines.append(plan.catchAll.line)
-        return Array((lines.joined(separator: "\n") + "\n").utf8)
+        line("#")
+        line("# Allowed applications: files in trust.d/palisade-\(customerID) (and in any other trust source).")
+        line(plan.trustRule.line)
+        line(mode == .enforce ? "# Everything else is denied (fapolicyd allows what no rule matches)."
+                              : "# Everything else would be denied in enforce mode: logged, allowed.")
+        line(plan.catchAll.line)
+        return text
     }
 
-    /// Comment text on one line: control characters (TAB, CR, LF among them) shown as `\xNN`.
-    static func comment(_ text: String) -> String { Diagnostic.singleLine(text) }
+    /// Comment text on one line: control characters (TAB, CR, LF among them) shown as `\xNN`,
+    /// as ``Diagnostic/singleLine(_:)`` shows them (in UTF-8 those are single bytes).
+    static func appendComment(_ bytes: [UInt8], to text: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7F {
+                text += [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            } else {
+                text.append(byte)
+            }
+        }
+    }
 }
