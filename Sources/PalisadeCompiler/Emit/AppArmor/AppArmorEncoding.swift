@@ -112,8 +112,15 @@ struct AppArmorPattern: Hashable, Comparable {
 
     /// The quoted AppArmor word: encoded literal, then the shape's raw glob.
     var text: String {
-        var bytes: [UInt8] = [0x22]
+        var bytes: [UInt8] = []
         bytes.reserveCapacity(literal.count + 8)
+        appendText(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``text`` to `bytes`.
+    func appendText(to bytes: inout [UInt8]) {
+        bytes.append(0x22)
         AppArmorEncoding.escape(literal, into: &bytes)
         switch shape {
         case .exact: break
@@ -121,7 +128,6 @@ struct AppArmorPattern: Hashable, Comparable {
         case .selfAndBelow: bytes += [0x7B, 0x2C, 0x2A, 0x2A, 0x7D]  // {,**}
         }
         bytes.append(0x22)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Byte order of the literal, then shape: stable whatever order rules were written in.

@@ -16,21 +16,22 @@ struct AppArmorPlan {
         var permissions: String { mapsCode ? "mrix" : "rix" }
     }
 
-    var allows: [AppArmorPattern: Allow] = [:]
+    var allows = InsertionOrderedTable<AppArmorPattern, Allow>()
     /// Denied executables: `audit deny … x` (deny beats every allow, and the attempt is logged).
-    var denies: [AppArmorPattern: [SourceLocation]] = [:]
+    var denies = InsertionOrderedTable<AppArmorPattern, [SourceLocation]>()
     /// Attachment paths (with their merged-/usr spellings), in byte order; allowed `ix` too.
     var loginShells: [[UInt8]] = []
     /// Where code may run: nothing here may be written, linked or renamed from inside the profile.
-    var writeProtected: Set<AppArmorPattern> = []
+    var writeProtected = InsertionOrderedTable<AppArmorPattern, Void>()
     /// Directories above allowed code (ending in `/`): may not be renamed, removed or re-created.
-    var protectedAncestors: Set<[UInt8]> = []
+    var protectedAncestors = InsertionOrderedTable<[UInt8], Void>()
     /// The deepest ancestor `protect` added last (all above it are in the set too).
     private var lastProtectedParent: [UInt8] = []
     var diagnostics: [Diagnostic] = []
 
     init(_ customer: ResolvedCustomer) {
-        for rule in customer.rules(for: .linux) { add(rule) }
+        let rules = customer.rules(for: .linux)
+        for index in rules.indices { add(rules[index]) }
 
         for shell in customer.linuxConfinement?.loginShells ?? [] {
             if let problem = AppArmorEncoding.problem(withPath: shell)
@@ -50,7 +51,7 @@ struct AppArmorPlan {
         // A denied login shell: the profile still attaches when an unconfined process starts it,
         // but the confined session cannot start the shell again.
         for shell in loginShells {
-            for (pattern, sources) in denies.sorted(by: { $0.key < $1.key }) where pattern.covers(shell) {
+            for (pattern, sources) in denies.sorted() where pattern.covers(shell) {
                 diagnostics.append(.warning("login shell '\(String(decoding: shell, as: UTF8.self))' is denied here: the profile attaches to it, but confined sessions cannot start it again",
                                             at: sources.min(), backend: .apparmor))
             }
@@ -80,32 +81,38 @@ struct AppArmorPlan {
             let pattern: AppArmorPattern = isDirectory ? .below(spelling) : .file(spelling)
             switch rule.decision {
             case .deny:
-                denies[pattern, default: []].append(at)
+                denies.update(pattern, initial: []) { $0.append(at) }
             case .allow:
-                var entry = allows[pattern] ?? Allow(mapsCode: false, sources: [])
-                entry.mapsCode = entry.mapsCode || rule.fileKind != .script
-                entry.sources.append(at)
-                allows[pattern] = entry
+                allows.update(pattern, initial: Allow(mapsCode: false, sources: [])) { entry in
+                    entry.mapsCode = entry.mapsCode || rule.fileKind != .script
+                    entry.sources.append(at)
+                }
                 protect(isDirectory ? .selfAndBelow(spelling) : .file(spelling))
             }
         }
     }
 
     private mutating func protect(_ pattern: AppArmorPattern) {
-        writeProtected.insert(pattern)
+        writeProtected.insert(pattern, ())
+        // Rules come sorted by path, so neighbours usually share every ancestor: when the
+        // directory protected last is this pattern's parent, there is nothing to add.
+        let literal = pattern.literal
+        var parentEnd = literal.count
+        if !(pattern.shape == .exact && literal.last == AppArmorPattern.slash) {
+            while parentEnd > 0 && literal[parentEnd - 1] == AppArmorPattern.slash { parentEnd -= 1 }
+            parentEnd = (literal[..<parentEnd].lastIndex(of: AppArmorPattern.slash) ?? -1) + 1
+        }
+        if parentEnd == lastProtectedParent.count && literal.starts(with: lastProtectedParent) { return }
         // Every directory above it, except `/` (which cannot be renamed).
         var components = pattern.literal.split(separator: AppArmorPattern.slash)
         if !components.isEmpty && (pattern.shape != .exact || pattern.literal.last != AppArmorPattern.slash) {
             components.removeLast() // the file itself, or the directory already in `selfAndBelow`
         }
-        // Rules come sorted by path, so neighbours usually share every ancestor.
-        let parentEnd = components.last.map { $0.endIndex + 1 } ?? 0
-        if parentEnd == lastProtectedParent.count && pattern.literal.starts(with: lastProtectedParent) { return }
         var prefix: [UInt8] = [AppArmorPattern.slash]
         for component in components {
             prefix += component
             prefix.append(AppArmorPattern.slash)
-            protectedAncestors.insert(prefix)
+            protectedAncestors.insert(prefix, ())
         }
         lastProtectedParent = prefix
     }

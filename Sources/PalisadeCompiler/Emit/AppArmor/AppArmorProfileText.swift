@@ -64,6 +64,16 @@ enum AppArmorProfileText {
             text.append(0x0A)
         }
         func comment(_ message: String) { line("# ", AppArmorEncoding.comment(message)) }
+        /// `<indent><prefix>"<pattern>"<rest>`, the pattern written straight into the text.
+        func rule(_ prefix: String, _ pattern: AppArmorPattern, _ rest: String, _ more: String = "", _ end: String = "") {
+            text += indent.utf8
+            text += prefix.utf8
+            pattern.appendText(to: &text)
+            text += rest.utf8
+            text += more.utf8
+            text += end.utf8
+            text.append(0x0A)
+        }
         func sources(_ locations: [SourceLocation]) -> String {
             if locations.count == 1 { return locations[0].description }
             var seen = Set<SourceLocation>()
@@ -91,9 +101,9 @@ enum AppArmorProfileText {
 
         line("")
         comment("Allowed: ix, so whatever these start is checked against this profile again.")
-        for (pattern, allow) in plan.allows.sorted(by: { $0.key < $1.key }) {
+        for (pattern, allow) in plan.allows.sorted() {
             comment(sources(allow.sources))
-            line(pattern.text, " ", allow.permissions, ",")
+            rule("", pattern, " ", allow.permissions, ",")
         }
         if !plan.loginShells.isEmpty {
             comment("Login shells the profile attaches to.")
@@ -103,17 +113,17 @@ enum AppArmorProfileText {
         if !plan.denies.isEmpty {
             line("")
             comment("Denied: deny wins over any allow, and audit logs every attempt.")
-            for (pattern, locations) in plan.denies.sorted(by: { $0.key < $1.key }) {
+            for (pattern, locations) in plan.denies.sorted() {
                 comment(sources(locations))
-                line("audit deny ", pattern.text, " x,")
+                rule("audit deny ", pattern, " x,")
             }
         }
 
         line("")
         comment("Where code may run or be mapped, nothing may be written, linked, renamed or removed.")
         line("audit deny ", libraryPattern, " wl,")
-        for pattern in plan.writeProtected.sorted() { line("audit deny ", pattern.text, " wl,") }
-        for directory in plan.protectedAncestors.sorted(by: { ByteOrder.precedes($0, $1) == true }) {
+        for (pattern, _) in plan.writeProtected.sorted() { rule("audit deny ", pattern, " wl,") }
+        for (directory, _) in plan.protectedAncestors.sorted(by: { ByteOrder.precedes($0, $1) == true }) {
             line("audit deny ", AppArmorEncoding.quoted(directory), " w,")
         }
 

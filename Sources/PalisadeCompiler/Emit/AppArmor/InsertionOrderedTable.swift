@@ -1,0 +1,48 @@
+/// A dictionary that remembers the order keys were first inserted in.
+///
+/// Rules reach the AppArmor plan sorted by path, so its patterns are inserted almost in the order
+/// the profile lists them. Sorting a `Dictionary` starts from its arbitrary hash order and costs a
+/// full sort; sorting the insertion order (Swift's sort finds the runs already in order) is nearly
+/// a single pass.
+struct InsertionOrderedTable<Key: Hashable, Value> {
+    private var positions: [Key: Int] = [:]
+    private var keys: [Key] = []
+    private var values: [Value] = []
+
+    var count: Int { keys.count }
+    var isEmpty: Bool { keys.isEmpty }
+
+    subscript(key: Key) -> Value? { positions[key].map { values[$0] } }
+
+    /// Changes the value of `key`, inserting `initial` first when the key is new.
+    mutating func update(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
+        if let position = positions[key] {
+            change(&values[position])
+        } else {
+            var value = initial()
+            change(&value)
+            positions[key] = keys.count
+            keys.append(key)
+            values.append(value)
+        }
+    }
+
+    /// Inserts `key` with `value` unless it is already there; true when it was inserted.
+    @discardableResult
+    mutating func insert(_ key: Key, _ value: Value) -> Bool {
+        guard positions[key] == nil else { return false }
+        positions[key] = keys.count
+        keys.append(key)
+        values.append(value)
+        return true
+    }
+
+    /// Every entry, sorted by key.
+    func sorted(by areInIncreasingOrder: (Key, Key) -> Bool) -> [(key: Key, value: Value)] {
+        keys.indices.sorted { areInIncreasingOrder(keys[$0], keys[$1]) }.map { (keys[$0], values[$0]) }
+    }
+}
+
+extension InsertionOrderedTable where Key: Comparable {
+    func sorted() -> [(key: Key, value: Value)] { sorted(by: <) }
+}
