@@ -46,27 +46,40 @@ public enum FapolicydLint {
             if control { findings.append(Finding(line: number, message: "control character")) }
             cr = false; tab = false; nul = false; control = false
         }
-        for byte in bytes where byte < 0x20 || byte == 0x7F {
-            switch byte {
-            case 0x0A: report(); number += 1
-            case 0x0D: cr = true
-            case 0x09: tab = true
-            case 0x00: nul = true
-            default: control = true
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer where byte < 0x20 || byte == 0x7F {
+                switch byte {
+                case 0x0A: report(); number += 1
+                case 0x0D: cr = true
+                case 0x09: tab = true
+                case 0x00: nul = true
+                default: control = true
+                }
             }
         }
         report()  // the last line, when the file does not end with LF
         return findings
     }
 
-    /// The lines of `bytes` without their LF, as slices (no copies).
-    static func lineSlices(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-        var parts = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if bytes.last == 0x0A { parts.removeLast() }
-        return parts
+    /// Calls `body` with each line of `bytes` (1-based number, the line without its LF as a slice,
+    /// no copies); a final LF does not start another line, and an empty file is one empty line.
+    static func forEachLine(_ bytes: [UInt8], _ body: (Int, ArraySlice<UInt8>) -> Void) {
+        if bytes.isEmpty { body(1, bytes[...]); return }
+        var start = 0
+        var number = 1
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            body(number, bytes[start..<end])
+            number += 1
+            start = end + 1
+        }
     }
 
-    static func lines(_ bytes: [UInt8]) -> [[UInt8]] { lineSlices(bytes).map(Array.init) }
+    static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        forEachLine(bytes) { _, line in lines.append(Array(line)) }
+        return lines
+    }
 
     // MARK: rules
 
@@ -78,26 +91,25 @@ public enum FapolicydLint {
         var findings = fileChecks(bytes)
         var sets: [String: Bool] = [:]  // name → is INT
         var ruleCount = 0
-        for (index, line) in lineSlices(bytes).enumerated() {
-            let number = index + 1
+        forEachLine(bytes) { number, line in
             func flag(_ message: String) { findings.append(Finding(line: number, message: message)) }
-            if line.isEmpty { continue }
-            if line.first == 0x23 { continue }  // comment (fagenrules strips only those starting in column 1)
-            if fastPath && isPlainRule(line) { ruleCount += 1; continue }
+            if line.isEmpty { return }
+            if line.first == 0x23 { return }  // comment (fagenrules strips only those starting in column 1)
+            if fastPath && isPlainRule(line) { ruleCount += 1; return }
             let raw = Array(line)
             if raw.first(where: { $0 != 0x20 && $0 != 0x09 }) == 0x23 {
                 flag("indented comment (fagenrules keeps it, the daemon may not load it)")
-                continue
+                return
             }
             if raw.first == 0x20 || raw.last == 0x20 || hasRepeatedSpace(raw) {
                 flag("leading, trailing or repeated space")
             }
             let text = String(decoding: raw, as: UTF8.self)
             let tokens = text.split(separator: " ").map(String.init)
-            guard let first = tokens.first else { continue }
+            guard let first = tokens.first else { return }
             if first.hasPrefix("%") {
                 lintSet(first, tokens: tokens, sets: &sets, flag: flag)
-                continue
+                return
             }
             ruleCount += 1
             lintRule(tokens, sets: sets, flag: flag)
