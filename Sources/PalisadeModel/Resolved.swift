@@ -28,9 +28,15 @@ public struct ResolvedCustomer: Codable, Hashable, Sendable {
     public func mode(for backend: Backend) -> Mode { backendModes[backend] ?? mode }
 
     public func rules(for platform: Platform) -> [ResolvedRule] {
-        // Most customers are one platform only: hand over the same storage instead of a copy.
-        if rules.allSatisfy({ $0.platform == platform }) { return rules }
-        return rules.filter { $0.platform == platform }
+        // Most customers are one platform only: hand over the same storage (or nothing) instead
+        // of a copy. Indices, not closures over elements: those copied every rule to look at it.
+        var matching = 0
+        for index in rules.indices where rules[index].platform == platform { matching += 1 }
+        if matching == rules.count { return rules }
+        var out: [ResolvedRule] = []
+        out.reserveCapacity(matching)
+        for index in rules.indices where rules[index].platform == platform { out.append(rules[index]) }
+        return out
     }
 }
 
@@ -109,9 +115,13 @@ extension Array where Element == ResolvedRule {
     /// In ``ResolvedRule/sortKey(_:_:)`` order. Sorts indices, so the large rule values move once.
     public func sortedByKey() -> [ResolvedRule] {
         // The first three parts of the key, taken out once: comparing them copies nothing.
-        let ranks = map { ($0.platform == .linux ? 0 : 2) + ($0.decision == .deny ? 0 : 1) }
-        let paths = map { $0.path ?? "" }
-        let hashes = map { $0.sha256 ?? "" }
+        var ranks: [Int] = [], paths: [String] = [], hashes: [String] = []
+        ranks.reserveCapacity(count); paths.reserveCapacity(count); hashes.reserveCapacity(count)
+        for index in indices {  // by index: a closure over elements would copy each rule
+            ranks.append((self[index].platform == .linux ? 0 : 2) + (self[index].decision == .deny ? 0 : 1))
+            paths.append(self[index].path ?? "")
+            hashes.append(self[index].sha256 ?? "")
+        }
         func precedes(_ i: Int, _ j: Int) -> Bool {
             if ranks[i] != ranks[j] { return ranks[i] < ranks[j] }
             if let order = ByteOrder.precedes(paths[i], paths[j]) { return order }
