@@ -98,6 +98,7 @@ public struct Resolver: Sendable {
             (tables.treeListings, tables.digests, tables.readProblems, tables.binaryProblems)
         var diagnostics: [Diagnostic] = []
         var rules: [ResolvedRule] = []
+        rules.reserveCapacity(customer.rules.count)
         for rule in customer.rules {
             let provenance = { (reference: String?) in
                 Provenance(location: rule.location, source: rule.target.kindName, reference: reference,
@@ -157,7 +158,10 @@ public struct Resolver: Sendable {
                 }
 
             case .sha256(let hex, let endpointPath):
-                var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: hex.lowercased(),
+                // Vendors publish upper-case digests too; lowercased() only when needed, as it
+                // always builds a new string.
+                let lower = hex.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? hex.lowercased() : hex
+                var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: lower,
                                                 path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
                                                 windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
                                                 provenance: provenance(nil))

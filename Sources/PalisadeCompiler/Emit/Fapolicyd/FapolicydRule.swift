@@ -26,12 +26,27 @@ public struct FapolicydRule: Hashable, Sendable {
         case trusted
 
         var text: String {
+            var text = ""
+            append(to: &text)
+            return text
+        }
+
+        /// Appends ``text`` (one allocation per rule line instead of one per field).
+        func append(to line: inout String) {
             switch self {
-            case .all: return "all"
-            case .path(let p): return "path=" + p
-            case .dir(let d): return "dir=" + d
-            case .sha256(let h): return "sha256hash=" + h
-            case .trusted: return "trust=1"
+            case .all: line += "all"
+            case .path(let p): line += "path="; line += p
+            case .dir(let d): line += "dir="; line += d
+            case .sha256(let h): line += "sha256hash="; line += h
+            case .trusted: line += "trust=1"
+            }
+        }
+
+        /// An upper bound of ``text``'s length in bytes.
+        var maximumLength: Int {
+            switch self {
+            case .all, .trusted: return 7
+            case .path(let value), .dir(let value), .sha256(let value): return 11 + value.utf8.count
             }
         }
     }
@@ -46,11 +61,13 @@ public struct FapolicydRule: Hashable, Sendable {
 
     /// The rule as a line, without the LF.
     public var line: String {
-        var line = decision.rawValue
+        var line = ""
+        line.reserveCapacity(32 + objects.reduce(0) { $0 + 1 + $1.maximumLength })
+        line += decision.rawValue
         line += " perm=execute all :"
         for object in objects {
             line += " "
-            line += object.text
+            object.append(to: &line)
         }
         return line
     }

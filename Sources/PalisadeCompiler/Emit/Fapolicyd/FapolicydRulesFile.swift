@@ -54,13 +54,15 @@ enum FapolicydRulesFile {
     /// Comment text on one line: control characters (TAB, CR, LF among them) shown as `\xNN`,
     /// as ``Diagnostic/singleLine(_:)`` shows them (in UTF-8 those are single bytes).
     static func appendComment(_ bytes: [UInt8], to text: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in bytes {
-            if byte < 0x20 || byte == 0x7F {
-                text += [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            } else {
-                text.append(byte)
+        bytes.withUnsafeBufferPointer { bytes in
+            var start = 0  // first byte not yet copied: runs without control bytes go in one append
+            for i in 0..<bytes.count where bytes[i] < 0x20 || bytes[i] == 0x7F {
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                let hex = Array("0123456789abcdef".utf8)
+                text += [0x5C, 0x78, hex[Int(bytes[i] >> 4)], hex[Int(bytes[i] & 0x0F)]]
+                start = i + 1
             }
+            text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
     }
 }
