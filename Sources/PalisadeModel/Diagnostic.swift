@@ -55,7 +55,7 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
 
     /// Control characters in a message (a hostile path, say) are shown escaped: one diagnostic, one line.
     public static func singleLine(_ text: String) -> String {
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return text }
+        if !text.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F }) { return text }
         var out = ""
         for scalar in text.unicodeScalars {
             if scalar.value < 0x20 || scalar.value == 0x7F {

@@ -15,10 +15,10 @@ public enum ConflictChecks {
             let slot = rules[index].platform
             let allow = rules[index].decision == .allow
             if let hash = rules[index].sha256 {
-                if allow { keepFirst(&byPlatform[slot, default: ConflictMaps()].allowedByHash, hash, index, rules) } else { keepFirst(&byPlatform[slot, default: ConflictMaps()].deniedByHash, hash, index, rules) }
+                if allow { keepFirst(&byPlatform[slot, default: ConflictMaps(capacity: rules.count)].allowedByHash, hash, index, rules) } else { keepFirst(&byPlatform[slot, default: ConflictMaps(capacity: rules.count)].deniedByHash, hash, index, rules) }
             } else if let path = rules[index].path, rules[index].windows?.publisher == nil {
                 let key = (rules[index].pathMatch?.rawValue ?? "") + ":" + path
-                if allow { keepFirst(&byPlatform[slot, default: ConflictMaps()].allowedPathOnly, key, index, rules) } else { keepFirst(&byPlatform[slot, default: ConflictMaps()].deniedPathOnly, key, index, rules) }
+                if allow { keepFirst(&byPlatform[slot, default: ConflictMaps(capacity: rules.count)].allowedPathOnly, key, index, rules) } else { keepFirst(&byPlatform[slot, default: ConflictMaps(capacity: rules.count)].deniedPathOnly, key, index, rules) }
             }
         }
         for platform in Platform.allCases {
@@ -66,6 +66,9 @@ public enum ConflictChecks {
         var deniedByHash: [String: Int] = [:]
         var allowedPathOnly: [String: Int] = [:]
         var deniedPathOnly: [String: Int] = [:]
+
+        /// Room for `capacity` allowed hashes, the common case, without growing.
+        init(capacity: Int) { allowedByHash.reserveCapacity(capacity) }
 
         /// Keys in both maps, in key order, with the allow's and the deny's index.
         static func conflicts(_ allowed: [String: Int], _ denied: [String: Int]) -> [(key: String, allow: Int, deny: Int)] {

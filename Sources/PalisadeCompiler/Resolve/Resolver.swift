@@ -160,7 +160,7 @@ public struct Resolver: Sendable {
             case .sha256(let hex, let endpointPath):
                 // Vendors publish upper-case digests too; lowercased() only when needed, as it
                 // always builds a new string.
-                let lower = hex.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? hex.lowercased() : hex
+                let lower = hex.containsUTF8Byte(where: { $0 >= 0x41 && $0 <= 0x5A }) ? hex.lowercased() : hex
                 var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: lower,
                                                 path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
                                                 windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),

@@ -71,7 +71,7 @@ enum AppArmorEncoding {
 
     /// Text for a `#` comment: printable ASCII only, so it cannot end the line.
     static func comment(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        if text.allUTF8Bytes(satisfy: { $0 >= 0x20 && $0 < 0x7F }) { return text }
         return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? $0 : "?" }))
     }
 }

@@ -31,6 +31,8 @@ struct AppArmorPlan {
 
     init(_ customer: ResolvedCustomer) {
         let rules = customer.rules(for: .linux)
+        allows = InsertionOrderedTable(minimumCapacity: rules.count)
+        writeProtected = InsertionOrderedTable(minimumCapacity: rules.count)
         for index in rules.indices { add(rules[index]) }
 
         for shell in customer.linuxConfinement?.loginShells ?? [] {

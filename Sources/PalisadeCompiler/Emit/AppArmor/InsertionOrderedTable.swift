@@ -9,6 +9,15 @@ struct InsertionOrderedTable<Key: Hashable, Value> {
     private var keys: [Key] = []
     private var values: [Value] = []
 
+    init() {}
+
+    /// Room for `capacity` keys without growing (growing rehashes every key).
+    init(minimumCapacity capacity: Int) {
+        positions.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 

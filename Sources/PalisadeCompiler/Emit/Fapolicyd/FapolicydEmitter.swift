@@ -105,6 +105,7 @@ struct FapolicydPlan {
     init(_ rules: [ResolvedRule], mode: Mode) {
         self.mode = mode
         self.sources = rules
+        seenLines.reserveCapacity(rules.count)
         var trustCandidates: [String: [Int]] = [:]  // path → indices into `rules`
         for index in rules.indices where rules[index].platform == .linux {
             if let hash = rules[index].sha256, !FapolicydValue.isLowerHexSHA256(hash) {

@@ -1,3 +1,5 @@
+import PalisadeModel
+
 /// How endpoint values are written into fapolicyd 1.1.7's two file formats, and what cannot be.
 ///
 /// Facts from the 1.1.7 source (`rules.c`, `trust-file.c`, `escape.c`):
@@ -56,7 +58,7 @@ public enum FapolicydValue {
 
     /// A 64-digit lower-case hex SHA-256, exactly as `sha256hash=` and trust files need it.
     public static func isLowerHexSHA256(_ hash: String) -> Bool {
-        hash.utf8.count == 64 && hash.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        hash.utf8.count == 64 && hash.allUTF8Bytes { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     /// The bytes fapolicyd's trust-file parser would split on (`isspace` in the C locale).
