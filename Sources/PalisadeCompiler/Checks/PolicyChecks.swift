@@ -108,14 +108,7 @@ public struct PolicyChecks: Sendable {
         return []
     }
 
-    static func isSHA256(_ hex: String) -> Bool {
-        // Comparisons, not `switch` over ranges: this runs once per literal hash, and range
-        // patterns cost a call per byte.
-        hex.utf8.count == 64 && hex.allUTF8Bytes { byte in
-            let lower = byte | 0x20  // A–F → a–f; digits already have the bit
-            return (byte >= 0x30 && byte <= 0x39) || (lower >= 0x61 && lower <= 0x66)
-        }
-    }
+    static func isSHA256(_ hex: String) -> Bool { HexDigest.isSHA256(hex, allowingUpperCase: true) }
 
     static func isSID(_ sid: String) -> Bool {
         let parts = sid.split(separator: "-", omittingEmptySubsequences: false)

@@ -58,7 +58,7 @@ public enum FapolicydValue {
 
     /// A 64-digit lower-case hex SHA-256, exactly as `sha256hash=` and trust files need it.
     public static func isLowerHexSHA256(_ hash: String) -> Bool {
-        hash.utf8.count == 64 && hash.allUTF8Bytes { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        HexDigest.isSHA256(hash, allowingUpperCase: false)
     }
 
     /// The bytes fapolicyd's trust-file parser would split on (`isspace` in the C locale).

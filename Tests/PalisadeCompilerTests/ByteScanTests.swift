@@ -1,0 +1,42 @@
+import PalisadeModel
+import Testing
+
+/// The byte scans the checks and emitters use instead of Foundation or Character iteration.
+@Suite struct ByteScanTests {
+    static let digest = "9b13943527607982b1edc7b40220f2045bd510d3dee94a54c665c985e2cd47ff"
+
+    /// Every byte value in every position class, against the plain definition.
+    @Test func sha256DigitsMatchTheDefinition() {
+        for allowingUpperCase in [false, true] {
+            #expect(HexDigest.isSHA256(Self.digest, allowingUpperCase: allowingUpperCase))
+            for position in [0, 31, 63] {
+                for value in 0...255 {
+                    var bytes = Array(Self.digest.utf8)
+                    bytes[position] = UInt8(value)
+                    let scalar = Unicode.Scalar(UInt8(value))
+                    let expected = ("0"..."9").contains(scalar) || ("a"..."f").contains(scalar)
+                        || (allowingUpperCase && ("A"..."F").contains(scalar))
+                    // Bytes >= 0x80 alone are not UTF-8: put in the character instead (two bytes, so 65 in all).
+                    let text = value < 0x80 ? String(decoding: bytes, as: UTF8.self)
+                                            : String(Self.digest.prefix(position)) + String(scalar) + String(Self.digest.dropFirst(position + 1))
+                    #expect(HexDigest.isSHA256(text, allowingUpperCase: allowingUpperCase) == expected,
+                            "byte \(value) at \(position), upper-case \(allowingUpperCase)")
+                }
+            }
+            #expect(!HexDigest.isSHA256(String(Self.digest.dropLast()), allowingUpperCase: allowingUpperCase))
+            #expect(!HexDigest.isSHA256(Self.digest + "0", allowingUpperCase: allowingUpperCase))
+            #expect(!HexDigest.isSHA256("", allowingUpperCase: allowingUpperCase))
+        }
+        #expect(HexDigest.isSHA256(Self.digest.uppercased(), allowingUpperCase: true))
+        #expect(!HexDigest.isSHA256(Self.digest.uppercased(), allowingUpperCase: false))
+    }
+
+    @Test func utf8ScansSeeEveryByte() {
+        let texts = ["", "plain", "tab\there", "caf\u{E9}", String(repeating: "x", count: 100) + "\u{7F}"]
+        for text in texts {
+            let control = { (byte: UInt8) in byte < 0x20 || byte == 0x7F }
+            #expect(text.containsUTF8Byte(where: control) == text.utf8.contains(where: control), "\(text.debugDescription)")
+            #expect(text.allUTF8Bytes { $0 < 0x80 } == text.utf8.allSatisfy { $0 < 0x80 }, "\(text.debugDescription)")
+        }
+    }
+}
