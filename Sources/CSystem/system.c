@@ -2,6 +2,7 @@
 #include "palisade_system.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <stdlib.h>
@@ -12,6 +13,13 @@
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
+
+void palisade_keep_freed_memory(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+#endif
+}
 
 int palisade_syncfs(int fd) {
     return syncfs(fd);

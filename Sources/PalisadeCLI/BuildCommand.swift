@@ -122,6 +122,7 @@ struct PolicyCompilation {
     /// Compiles; prints diagnostics to stderr; throws exit 2 on policy errors (nothing written).
     /// With `handOver`, bundles go there as they are compiled instead of into the output.
     func run(handOver: (@Sendable (BundleContents) -> Void)? = nil) throws -> Compiler.Output {
+        Compiler.tuneAllocatorForBatch()
         guard let all = PolicySource.customers else {
             Terminal.err("palisade: error: this binary carries no policies (it is the endpoint build); run `palisade build` from the policy repository\n")
             throw PalisadeExit.cannotRun

@@ -27,6 +27,7 @@ enum SyntheticBuild {
         }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-bench-build-\(getpid())").path
         defer { if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: out) } }
+        Compiler.tuneAllocatorForBatch()  // as `palisade build` does
         let rssBefore = peakRSSKiB()
         let start = Date()
         // As `palisade build` does: each bundle staged as soon as it is compiled, then all
