@@ -25,9 +25,9 @@ extension BundleManifest {
         json.key("modelVersion"); json.integer(modelVersion)
         json.key("rules")
         json.beginArray()
-        for rule in rules {
+        for index in rules.indices {  // by index: `for rule in rules` copies each rule
             json.element()
-            rule.write(&json)
+            rules[index].write(&json)
         }
         json.endArray()
         json.endObject()

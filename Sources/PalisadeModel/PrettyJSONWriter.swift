@@ -102,8 +102,15 @@ public struct PrettyJSONWriter {
 
     private mutating func newline() {
         bytes.append(0x0A)
-        for _ in 0..<depth { bytes.append(0x20); bytes.append(0x20) }
+        var remaining = 2 * depth
+        while remaining > 0 {
+            let count = min(remaining, Self.spaces.count)
+            bytes.append(contentsOf: Self.spaces[..<count])
+            remaining -= count
+        }
     }
+
+    private static let spaces = [UInt8](repeating: 0x20, count: 32)
 
     private static func escape(_ byte: UInt8, to out: inout [UInt8]) {
         out.append(0x5C)
