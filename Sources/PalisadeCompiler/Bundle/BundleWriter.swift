@@ -4,7 +4,9 @@ import Glibc
 import Musl
 #endif
 import CSystem
+import Dispatch
 import PalisadeCrypto
+import Synchronization
 
 /// Writes bundles atomically: into a temporary folder beside the target, flushed to disk, then
 /// swapped into place in one step (renameat2 RENAME_EXCHANGE). A failed or killed build leaves the
@@ -13,6 +15,9 @@ public struct BundleWriter: Sendable {
     public var outputDirectory: String
     /// Test hook: throw after writing this many files, as a disk-full or crash would.
     public var failAfterFiles: Int?
+
+    /// Flushes staged files in the background while the build goes on (see ``EarlyFlush``).
+    private let earlyFlush = EarlyFlush()
 
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 
@@ -63,6 +68,7 @@ public struct BundleWriter: Sendable {
     public func stage(_ bundle: BundleContents) throws -> Staged {
         try makeDirectories(outputDirectory)
         let (temporary, target) = try stageFiles(bundle)
+        earlyFlush.staged(bytes: bundle.files.values.reduce(0) { $0 + $1.count }, in: outputDirectory)
         return Staged(customerID: bundle.customerID, temporary: temporary, target: target)
     }
 
@@ -73,6 +79,7 @@ public struct BundleWriter: Sendable {
         var next = 0
         do {
             try makeDirectories(outputDirectory)
+            earlyFlush.wait()
             try syncFileSystem(outputDirectory)
             var previous: [String] = []  // temporary folders that now hold a previous bundle
             while next < staged.count {
@@ -161,6 +168,40 @@ public struct BundleWriter: Sendable {
         try check(fd, "open", path)
         defer { close(fd) }
         try check(palisade_syncfs(fd), "syncfs", path)
+    }
+
+    /// Flushes the file system in the background once enough has been staged since the last
+    /// flush, one flush at a time, so that the disk writes while the compiler computes and the
+    /// `syncfs` before the swap has little left to wait for. Only an optimisation: commit still
+    /// flushes everything itself before any bundle is swapped in, whatever happened here.
+    final class EarlyFlush: @unchecked Sendable {
+        /// Bytes staged since the last flush started before another one is started.
+        static let threshold = 96 << 20
+        private struct State { var pending = 0; var running = false }
+        private let state = Mutex(State())
+        private let group = DispatchGroup()
+
+        func staged(bytes: Int, in directory: String) {
+            let start = state.withLock { state -> Bool in
+                state.pending += bytes
+                guard !state.running, state.pending >= Self.threshold else { return false }
+                state.pending = 0
+                state.running = true
+                return true
+            }
+            guard start else { return }
+            DispatchQueue.global(qos: .utility).async(group: group) { [self] in
+                let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if fd >= 0 {
+                    _ = palisade_syncfs(fd)
+                    close(fd)
+                }
+                state.withLock { $0.running = false }
+            }
+        }
+
+        /// Returns once no background flush is running.
+        func wait() { group.wait() }
     }
 
     private func syncDirectory(_ path: String) throws {
