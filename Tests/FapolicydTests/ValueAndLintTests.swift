@@ -74,6 +74,13 @@ struct LintTests {
                     var replaced = chars; replaced[i] = special; lines.insert(String(replaced))
                 }
             }
+            // Cut short after each token, with and without the space that followed it.
+            let tokens = seed.split(separator: " ")
+            for count in 1..<tokens.count {
+                let cut = tokens[..<count].joined(separator: " ")
+                lines.insert(cut)
+                lines.insert(cut + " ")
+            }
             lines.insert(seed + " path=/x")
             lines.insert(seed.replacingOccurrences(of: "all :", with: "uid=0 :"))
         }

@@ -242,16 +242,21 @@ public enum FapolicydLint {
                 }
             }
             func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
+            guard let base = bytes.baseAddress else { return false }
+            // Control bytes anywhere: the full check reports them. One branch-free pass.
+            var control: UInt8 = 0
+            for byte in bytes { control |= (byte < 0x20 ? 1 : 0) | (byte == 0x7F ? 1 : 0) }
+            if control != 0 { return false }
             var tokenIndex = 0
             var start = 0
             var fieldsSeen: UInt8 = 0  // path, dir, sha256hash, trust
-            for i in 0...bytes.count {
-                if i < bytes.count {
-                    let byte = bytes[i]
-                    if byte < 0x20 || byte == 0x7F { return false }
-                    if byte != 0x20 { continue }
+            while true {
+                // The next space (memchr), or the end of the line.
+                var i = bytes.count
+                if let space = memchr(UnsafeRawPointer(base + start), 0x20, bytes.count - start) {
+                    i = UnsafeRawPointer(space) - UnsafeRawPointer(base)
                 }
-                if i == start { return false }  // leading, trailing or repeated space
+                if i == start { return false }  // empty line; leading, trailing or repeated space
                 let token = start..<i
                 start = i + 1
                 defer { tokenIndex += 1 }
@@ -263,7 +268,7 @@ public enum FapolicydLint {
                 case 4, 5:
                     if equals(token, plainAll) {
                         if tokenIndex != 4 || i != bytes.count { return false }  // `all` stands alone
-                        continue
+                        break
                     }
                     guard let eq = token.first(where: { bytes[$0] == 0x3D }) else { return false }
                     let name = token.lowerBound..<eq
@@ -291,8 +296,8 @@ public enum FapolicydLint {
                 default:
                     return false
                 }
+                if i == bytes.count { return tokenIndex >= 4 }  // (the deferred increment is still to come)
             }
-            return tokenIndex >= 5
         }
     }
 
