@@ -111,7 +111,7 @@ public struct Compiler: Sendable {
         }
         let bundle = BundleAssembler.assemble(checked, outputs: outputs)
         var allowRules = 0
-        for rule in checked.rules where rule.decision == .allow { allowRules += 1 }
+        for index in checked.rules.indices where checked.rules[index].decision == .allow { allowRules += 1 }
         let summary = Summary(customer: checked.id, rules: checked.rules.count, allowRules: allowRules,
                               denyRules: checked.rules.count - allowRules, files: bundle.files.keys.sorted(),
                               warnings: diagnostics.filter { $0.severity == .warning }.count)

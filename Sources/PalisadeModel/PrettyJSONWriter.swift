@@ -102,15 +102,8 @@ public struct PrettyJSONWriter {
 
     private mutating func newline() {
         bytes.append(0x0A)
-        var remaining = 2 * depth
-        while remaining > 0 {
-            let count = min(remaining, Self.spaces.count)
-            bytes.append(contentsOf: Self.spaces[..<count])
-            remaining -= count
-        }
+        bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
     }
-
-    private static let spaces = [UInt8](repeating: 0x20, count: 32)
 
     private static func escape(_ byte: UInt8, to out: inout [UInt8]) {
         out.append(0x5C)

@@ -56,7 +56,9 @@ public enum ConflictChecks {
         }
         var result = customer
         // The resolver hands rules over in this order already, so this rarely sorts.
-        result.rules = rules.indices.filter { kept[$0] }.map { rules[$0] }.sortedByKey()
+        // Without duplicates (the usual case), the same storage, not a copy of every rule.
+        result.rules = kept.contains(false) ? rules.indices.filter { kept[$0] }.map { rules[$0] }.sortedByKey()
+                                            : rules.sortedByKey()
         return (result, diagnostics)
     }
 
