@@ -1,4 +1,6 @@
+@testable import PalisadeCompiler
 import PalisadeModel
+import PalisadeTestSupport
 import Testing
 
 /// The byte scans the checks and emitters use instead of Foundation or Character iteration.
@@ -38,5 +40,24 @@ import Testing
             #expect(text.containsUTF8Byte(where: control) == text.utf8.contains(where: control), "\(text.debugDescription)")
             #expect(text.allUTF8Bytes { $0 < 0x80 } == text.utf8.allSatisfy { $0 < 0x80 }, "\(text.debugDescription)")
         }
+    }
+}
+
+/// Orders the compiler computes with decorated keys, against the plain comparison.
+@Suite struct DecoratedOrderTests {
+    @Test(arguments: 0..<20) func rulesByLocationMatchSourceLocationOrder(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let files = ["policies/acme.swift", "policies/baseline.swift", "policies/z.swift", "policies/caf\u{E9}.swift",
+                     "policies/cafe\u{301}.swift"]  // the last two are canonically equivalent
+        let rules = (0..<Int.random(in: 0...200, using: &random)).map { _ in
+            ResolvedRule(decision: .allow, platform: .linux, path: "/x",
+                         provenance: Provenance(location: SourceLocation(file: files.randomElement(using: &random)!,
+                                                                         line: Int.random(in: 1...30, using: &random)),
+                                                source: "path"))
+        }
+        let expected = rules.indices.sorted { rules[$0].provenance.location < rules[$1].provenance.location }
+        let got = ConflictChecks.indicesByLocation(rules)
+        #expect(got.map { rules[$0].provenance.location } == expected.map { rules[$0].provenance.location }, "seed \(seed)")
+        #expect(got == expected, "seed \(seed): ties keep their order")
     }
 }
