@@ -18,6 +18,8 @@ public struct BundleWriter: Sendable {
 
     /// Flushes staged files in the background while the build goes on (see ``EarlyFlush``).
     private let earlyFlush = EarlyFlush()
+    /// Leftovers of killed builds, listed once (see ``Leftovers``).
+    private let leftovers = Leftovers()
 
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 
@@ -114,9 +116,21 @@ public struct BundleWriter: Sendable {
         do {
             try check(mkdir(temporary, 0o755), "mkdir", temporary)
             var written = 0
+            var folders: Set<Substring> = []  // made inside `temporary` so far
             for path in bundle.files.keys.sorted() {
                 if let limit = failAfterFiles, written >= limit {
                     throw WriteError(path: temporary + "/" + path, operation: "write (injected failure)", code: EIO)
+                }
+                // Each folder on the way once, relative to the fresh temporary folder.
+                var end = path.startIndex
+                while let slash = path[end...].firstIndex(of: "/") {
+                    if folders.insert(path[..<slash]).inserted {
+                        let folder = temporary + "/" + path[..<slash]
+                        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+                            throw WriteError(path: folder, operation: "mkdir", code: errno)
+                        }
+                    }
+                    end = path.index(after: slash)
                 }
                 try writeFile(temporary + "/" + path, bundle.files[path]!)
                 written += 1
@@ -136,15 +150,32 @@ public struct BundleWriter: Sendable {
 
     /// Removes temporary folders that a killed build of this customer left behind.
     func removeLeftovers(of id: String) {
-        guard case .success(let names) = TreeWalker().readDirectory(RawPath(outputDirectory)) else { return }
-        let prefix = Array(Self.temporaryPrefix(id).utf8)
-        for name in names where name.starts(with: prefix) {
+        for name in leftovers.take(prefix: Array(Self.temporaryPrefix(id).utf8), in: outputDirectory) {
             try? removeTree(outputDirectory + "/" + String(decoding: name, as: UTF8.self))
         }
     }
 
+    /// The output folder's hidden entries (where killed builds leave their temporary folders),
+    /// listed when the first bundle is staged and handed out by customer: listing the folder for
+    /// every customer made staging quadratic in the number of customers.
+    final class Leftovers: @unchecked Sendable {
+        private let names = Mutex<[[UInt8]]?>(nil)
+
+        /// The listed names that start with `prefix`, each handed out once.
+        func take(prefix: [UInt8], in directory: String) -> [[UInt8]] {
+            names.withLock { names in
+                if names == nil {
+                    guard case .success(let all) = TreeWalker().readDirectory(RawPath(directory)) else { return [] }
+                    names = all.filter { $0.first == UInt8(ascii: ".") }
+                }
+                let matching = names!.filter { $0.starts(with: prefix) }
+                if !matching.isEmpty { names!.removeAll { $0.starts(with: prefix) } }
+                return matching
+            }
+        }
+    }
+
     private func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        if let slash = path.lastIndex(of: "/") { try makeDirectories(String(path[..<slash])) }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         try check(fd, "create", path)
         defer { close(fd) }
@@ -175,7 +206,7 @@ public struct BundleWriter: Sendable {
     /// `syncfs` before the swap has little left to wait for. Only an optimisation: commit still
     /// flushes everything itself before any bundle is swapped in, whatever happened here.
     final class EarlyFlush: @unchecked Sendable {
-        /// Bytes staged since the last flush started before another one is started.
+        /// How many bytes must be staged after one flush began before the next one starts.
         static let threshold = 96 << 20
         private struct State { var pending = 0; var running = false }
         private let state = Mutex(State())
