@@ -62,18 +62,29 @@ extension BundleManifest {
     }
 }
 
+/// The member names written for every rule, encoded once.
+private enum RuleKey {
+    typealias Key = PrettyJSONWriter.Key
+    static let decision = Key("decision"), fileKind = Key("fileKind"), path = Key("path")
+    static let pathMatch = Key("pathMatch"), platform = Key("platform"), provenance = Key("provenance")
+    static let sha256 = Key("sha256"), size = Key("size"), windows = Key("windows")
+    static let baseline = Key("baseline"), expires = Key("expires"), location = Key("location")
+    static let file = Key("file"), line = Key("line"), owner = Key("owner"), reason = Key("reason")
+    static let reference = Key("reference"), source = Key("source"), ticket = Key("ticket")
+}
+
 extension ResolvedRule {
     func write(_ json: inout PrettyJSONWriter) {
         json.beginObject()
-        json.member("decision", decision.rawValue)
-        if let fileKind { json.member("fileKind", fileKind.rawValue) }
-        if let path { json.member("path", path) }
-        if let pathMatch { json.member("pathMatch", pathMatch.rawValue) }
-        json.member("platform", platform.rawValue)
-        json.key("provenance"); provenance.write(&json)
-        if let sha256 { json.member("sha256", sha256) }
-        if let size { json.key("size"); json.integer(size) }
-        if let windows { json.key("windows"); windows.write(&json) }
+        json.member(RuleKey.decision, decision.rawValue)
+        if let fileKind { json.member(RuleKey.fileKind, fileKind.rawValue) }
+        if let path { json.member(RuleKey.path, path) }
+        if let pathMatch { json.member(RuleKey.pathMatch, pathMatch.rawValue) }
+        json.member(RuleKey.platform, platform.rawValue)
+        json.key(RuleKey.provenance); provenance.write(&json)
+        if let sha256 { json.member(RuleKey.sha256, sha256) }
+        if let size { json.key(RuleKey.size); json.integer(size) }
+        if let windows { json.key(RuleKey.windows); windows.write(&json) }
         json.endObject()
     }
 }
@@ -81,18 +92,18 @@ extension ResolvedRule {
 extension Provenance {
     func write(_ json: inout PrettyJSONWriter) {
         json.beginObject()
-        if let baseline { json.member("baseline", baseline) }
-        if let expires { json.member("expires", expires.text) }
-        json.key("location")
+        if let baseline { json.member(RuleKey.baseline, baseline) }
+        if let expires { json.member(RuleKey.expires, expires.text) }
+        json.key(RuleKey.location)
         json.beginObject()
-        json.member("file", location.file)
-        json.key("line"); json.integer(location.line)
+        json.member(RuleKey.file, location.file)
+        json.key(RuleKey.line); json.integer(location.line)
         json.endObject()
-        if let owner { json.member("owner", owner) }
-        if let reason { json.member("reason", reason) }
-        if let reference { json.member("reference", reference) }
-        json.member("source", source)
-        if let ticket { json.member("ticket", ticket) }
+        if let owner { json.member(RuleKey.owner, owner) }
+        if let reason { json.member(RuleKey.reason, reason) }
+        if let reference { json.member(RuleKey.reference, reference) }
+        json.member(RuleKey.source, source)
+        if let ticket { json.member(RuleKey.ticket, ticket) }
         json.endObject()
     }
 }

@@ -28,6 +28,31 @@ public struct PrettyJSONWriter {
         bytes.append(0x20); bytes.append(UInt8(ascii: ":")); bytes.append(0x20)
     }
 
+    /// A member name encoded once (quoted, escaped, followed by ` : `), for keys written once per
+    /// rule: `key(_:)` then copies it instead of scanning the name for escapes each time.
+    public struct Key: Sendable {
+        let encoded: [UInt8]
+
+        public init(_ name: String) {
+            var bytes: [UInt8] = []
+            PrettyJSONWriter.appendString(name, to: &bytes)
+            bytes += " : ".utf8
+            encoded = bytes
+        }
+    }
+
+    /// Starts an object member named by a pre-encoded ``Key``.
+    public mutating func key(_ key: Key) {
+        separate()
+        bytes.append(contentsOf: key.encoded)
+    }
+
+    /// A pre-encoded ``Key`` and a string value.
+    public mutating func member(_ key: Key, _ value: String) {
+        self.key(key)
+        string(value)
+    }
+
     /// Starts an array element: what follows is its value.
     public mutating func element() { separate() }
 
