@@ -79,6 +79,20 @@ enum AppArmorProfileText {
             var seen = Set<SourceLocation>()
             return locations.sorted().filter { seen.insert($0).inserted }.map(\.description).joined(separator: ", ")
         }
+        /// `# file:line` above a rule; written straight into the text in the usual case (one
+        /// location, a printable ASCII file name, which ``AppArmorEncoding/comment(_:)`` keeps).
+        func sourcesComment(_ locations: [SourceLocation]) {
+            guard locations.count == 1, locations[0].file.allUTF8Bytes(satisfy: { $0 >= 0x20 && $0 < 0x7F }) else {
+                comment(sources(locations))
+                return
+            }
+            text += indent.utf8
+            text += "# ".utf8
+            text += locations[0].file.utf8
+            text.append(UInt8(ascii: ":"))
+            text += String(locations[0].line).utf8
+            text.append(0x0A)
+        }
 
         comment("Runtime. No abstraction is included: abstractions/base grants mrixwlk on @{HOME}/.Private/**")
         comment("(write and run anything there) and host-local base.d files could add more exec rights.")
@@ -102,7 +116,7 @@ enum AppArmorProfileText {
         line("")
         comment("Allowed: ix, so whatever these start is checked against this profile again.")
         for (pattern, allow) in plan.allows.sorted() {
-            comment(sources(allow.sources))
+            sourcesComment(allow.sources)
             rule("", pattern, " ", allow.permissions, ",")
         }
         if !plan.loginShells.isEmpty {
@@ -114,7 +128,7 @@ enum AppArmorProfileText {
             line("")
             comment("Denied: deny wins over any allow, and audit logs every attempt.")
             for (pattern, locations) in plan.denies.sorted() {
-                comment(sources(locations))
+                sourcesComment(locations)
                 rule("audit deny ", pattern, " x,")
             }
         }
