@@ -97,6 +97,20 @@ struct LintTests {
         #expect(accepted >= seeds.count && accepted < lines.count)
     }
 
+    @Test("bytes that are not UTF-8 are found, well-formed multi-byte text is not")
+    func utf8() {
+        let rule = Array("allow perm=execute all : path=/opt/".utf8)
+        let invalid: [[UInt8]] = [[0xFF], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x80]]
+        for bytes in invalid {
+            let findings = FapolicydLint.rules(rule + bytes + [0x0A])
+            #expect(findings.contains { $0.message == "not valid UTF-8" }, "\(bytes)")
+        }
+        for text in ["é", "…", "𝄞"] {
+            let findings = FapolicydLint.rules(rule + Array(text.utf8) + [0x0A])
+            #expect(!findings.contains { $0.message == "not valid UTF-8" }, "\(text)")
+        }
+    }
+
     @Test("a clean fragment has no findings")
     func clean() {
         #expect(rules("# c\n%apps=/usr/bin/a,/usr/bin/b\nallow perm=execute exe=%apps : dir=/opt/app/\n"
