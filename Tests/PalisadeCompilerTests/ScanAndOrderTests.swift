@@ -60,4 +60,21 @@ import Testing
         #expect(got.map { rules[$0].provenance.location } == expected.map { rules[$0].provenance.location }, "seed \(seed)")
         #expect(got == expected, "seed \(seed): ties keep their order")
     }
+
+    @Test(arguments: 0..<20) func sortedByKeyMatchesSortKey(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let paths: [String?] = [nil, "/a", "/a/b", "/ab", "/a\u{E9}", "/ae\u{301}", "C:\\x", ""]
+        let hashes: [String?] = [nil, String(repeating: "a", count: 64), String(repeating: "b", count: 64), "ab"]
+        let rules = (0..<Int.random(in: 0...120, using: &random)).map { _ in
+            ResolvedRule(decision: Bool.random(using: &random) ? .allow : .deny,
+                         platform: Bool.random(using: &random) ? .linux : .windows,
+                         sha256: hashes.randomElement(using: &random)!, path: paths.randomElement(using: &random)!,
+                         provenance: Provenance(location: SourceLocation(file: "policies/x.swift",
+                                                                         line: Int.random(in: 1...5, using: &random)),
+                                                source: "sha256"))
+        }
+        let expected = rules.sorted(by: ResolvedRule.sortKey)
+        #expect(rules.sortedByKey() == expected, "seed \(seed)")
+        #expect(expected.sortedByKey() == expected)
+    }
 }
