@@ -12,8 +12,9 @@ public enum EndpointPathCheck {
     public static func problem(with path: String, platform: Platform, isDirectory: Bool = false) -> String? {
         if path.isEmpty { return "is empty" }
         // In UTF-8 every byte below 0x80 is that character, so bytes tell control characters apart.
-        if path.utf8.contains(0) { return "contains a NUL character" }
-        if path.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F }) { return "contains a control character" }
+        if path.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return path.containsUTF8Byte(where: { $0 == 0 }) ? "contains a NUL character" : "contains a control character"
+        }
         switch platform {
         case .linux:
             guard path.utf8.first == 0x2F else { return "is relative; Linux endpoint paths start with '/'" }

@@ -54,7 +54,7 @@ enum AppArmorEncoding {
     /// AppArmor paths are absolute.)
     static func problem(withPath path: String) -> String? {
         if path.isEmpty { return "is empty" }
-        if path.utf8.contains(0) { return "contains a NUL byte, which AppArmor cannot express" }
+        if path.containsUTF8Byte(where: { $0 == 0 }) { return "contains a NUL byte, which AppArmor cannot express" }
         if !path.hasPrefix("/") { return "is not absolute" }
         return nil
     }
