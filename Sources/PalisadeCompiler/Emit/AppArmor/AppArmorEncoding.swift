@@ -110,15 +110,7 @@ struct AppArmorPattern: Hashable, Comparable {
         hasher.combine(shape)
     }
 
-    /// The quoted AppArmor word: encoded literal, then the shape's raw glob.
-    var text: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(literal.count + 8)
-        appendText(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends ``text`` to `bytes`.
+    /// Appends the quoted AppArmor word: encoded literal, then the shape's raw glob.
     func appendText(to bytes: inout [UInt8]) {
         bytes.append(0x22)
         AppArmorEncoding.escape(literal, into: &bytes)

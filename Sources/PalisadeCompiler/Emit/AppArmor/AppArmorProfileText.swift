@@ -2,7 +2,7 @@ import PalisadeModel
 
 /// The text of the profile and of the optional pam_apparmor hat, from an ``AppArmorPlan``.
 ///
-/// Values from the policy reach the text only through ``AppArmorPattern/text`` (quoted, octal-
+/// Values from the policy reach the text only through ``AppArmorPattern/appendText(to:)`` (quoted, octal-
 /// escaped) and ``AppArmorEncoding/comment(_:)``; the profile name is checked by the emitter.
 enum AppArmorProfileText {
     /// Where shared libraries live; the only place outside the policy's own code that may be

@@ -21,8 +21,6 @@ struct InsertionOrderedTable<Key: Hashable, Value> {
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 
-    subscript(key: Key) -> Value? { positions[key].map { values[$0] } }
-
     /// Changes the value of `key`, inserting `initial` first when the key is new.
     mutating func update(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
         if let position = positions[key] {
@@ -36,14 +34,9 @@ struct InsertionOrderedTable<Key: Hashable, Value> {
         }
     }
 
-    /// Inserts `key` with `value` unless it is already there; true when it was inserted.
-    @discardableResult
-    mutating func insert(_ key: Key, _ value: Value) -> Bool {
-        guard positions[key] == nil else { return false }
-        positions[key] = keys.count
-        keys.append(key)
-        values.append(value)
-        return true
+    /// Inserts `key` with `value` unless it is already there.
+    mutating func insert(_ key: Key, _ value: Value) {
+        update(key, initial: value) { _ in }
     }
 
     /// Every entry, sorted by key.

@@ -25,13 +25,7 @@ public struct FapolicydRule: Hashable, Sendable {
         /// `trust=1`: listed in a trust file (Palisade's trust.d file or any other trust source).
         case trusted
 
-        var text: String {
-            var text = ""
-            append(to: &text)
-            return text
-        }
-
-        /// Appends ``text`` (one allocation per rule line instead of one per field).
+        /// Appends the field as the rule line writes it, e.g. `path=/usr/bin/a`.
         func append(to line: inout String) {
             switch self {
             case .all: line += "all"
@@ -42,7 +36,7 @@ public struct FapolicydRule: Hashable, Sendable {
             }
         }
 
-        /// An upper bound of ``text``'s length in bytes.
+        /// An upper bound of the appended field's length in bytes.
         var maximumLength: Int {
             switch self {
             case .all, .trusted: return 7
