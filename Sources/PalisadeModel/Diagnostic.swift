@@ -56,16 +56,25 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
     /// Control characters in a message (a hostile path, say) are shown escaped: one diagnostic, one line.
     public static func singleLine(_ text: String) -> String {
         if !text.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F }) { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            } else {
-                out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        appendSingleLine(Array(text.utf8), to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``singleLine(_:)`` of UTF-8 text, appended to `out` (for files written as bytes). Control
+    /// characters are single bytes in UTF-8, so they can be found and escaped byte by byte; runs
+    /// between them are copied in one append.
+    public static func appendSingleLine(_ utf8: [UInt8], to out: inout [UInt8]) {
+        utf8.withUnsafeBufferPointer { bytes in
+            var start = 0  // first byte not yet copied
+            for i in 0..<bytes.count where bytes[i] < 0x20 || bytes[i] == 0x7F {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                let hex: StaticString = "0123456789abcdef"
+                out += [0x5C, 0x78, hex.utf8Start[Int(bytes[i] >> 4)], hex.utf8Start[Int(bytes[i] & 0x0F)]]
+                start = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
-        return out
     }
 }
 

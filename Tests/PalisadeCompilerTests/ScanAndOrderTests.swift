@@ -33,6 +33,20 @@ import Testing
         #expect(!HexDigest.isSHA256(Self.digest.uppercased(), allowingUpperCase: false))
     }
 
+    @Test func singleLineEscapesEveryControlCharacterAndNothingElse() {
+        for value in Array(0..<0x20) + [0x7F] {
+            let text = "a\(Character(Unicode.Scalar(UInt8(value))))é"
+            let hex = String(value, radix: 16)
+            #expect(Diagnostic.singleLine(text) == "a\\x\(hex.count < 2 ? "0" + hex : hex)é", "\(value)")
+            var bytes: [UInt8] = []
+            Diagnostic.appendSingleLine(Array(text.utf8), to: &bytes)
+            #expect(bytes == Array(Diagnostic.singleLine(text).utf8))
+        }
+        for text in ["", "plain", "caf\u{E9} \u{2026} \u{1D11E}", "\u{80}\u{9F}"] {
+            #expect(Diagnostic.singleLine(text) == text)
+        }
+    }
+
     @Test func utf8ScansSeeEveryByte() {
         let texts = ["", "plain", "tab\there", "caf\u{E9}", String(repeating: "x", count: 100) + "\u{7F}"]
         for text in texts {

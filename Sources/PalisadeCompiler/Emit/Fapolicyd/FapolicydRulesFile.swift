@@ -34,7 +34,7 @@ enum FapolicydRulesFile {
                 origin.removeAll(keepingCapacity: true)
                 FapolicydPlan.origin(plan.sources[item.source], into: &origin)
                 text += "# ".utf8
-                appendComment(origin, to: &text)
+                Diagnostic.appendSingleLine(origin, to: &text)  // control characters as \xNN
                 text.append(0x0A)
                 line(item.line)
             }
@@ -49,20 +49,5 @@ enum FapolicydRulesFile {
                               : "# Everything else would be denied in enforce mode: logged, allowed.")
         line(plan.catchAll.line)
         return text
-    }
-
-    /// Comment text on one line: control characters (TAB, CR, LF among them) shown as `\xNN`,
-    /// as ``Diagnostic/singleLine(_:)`` shows them (in UTF-8 those are single bytes).
-    static func appendComment(_ bytes: [UInt8], to text: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { bytes in
-            var start = 0  // first byte not yet copied: runs without control bytes go in one append
-            for i in 0..<bytes.count where bytes[i] < 0x20 || bytes[i] == 0x7F {
-                text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                let hex = Array("0123456789abcdef".utf8)
-                text += [0x5C, 0x78, hex[Int(bytes[i] >> 4)], hex[Int(bytes[i] & 0x0F)]]
-                start = i + 1
-            }
-            text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
     }
 }
