@@ -29,6 +29,7 @@ enum SyntheticBuild {
         defer { if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: out) } }
         Compiler.tuneAllocatorForBatch()  // as `palisade build` does
         let rssBefore = peakRSSKiB()
+        let cpuBefore = cpuSeconds()
         let start = Date()
         // As `palisade build` does: each bundle staged as soon as it is compiled, then all
         // flushed and swapped in at once.
@@ -45,6 +46,7 @@ enum SyntheticBuild {
         let compiled = Date()
         do { try writer.commit(staged.withLock { $0 }) } catch { fatalError("write failed: \(error)") }
         let end = Date()
+        let cpu = cpuSeconds() - cpuBefore
         let total = customers * rules
         let seconds = end.timeIntervalSince(start)
         let peak = peakRSSKiB()
@@ -54,10 +56,19 @@ enum SyntheticBuild {
         print("compile_and_stage_seconds=\(compiled.timeIntervalSince(start))")
         print("flush_and_swap_seconds=\(end.timeIntervalSince(compiled))")
         print("total_seconds=\(seconds)")
+        print("cpu_seconds=\(cpu)")
         print("rules_per_second=\(Int(Double(total) / seconds))")
         print("peak_rss_kib=\(peak)")
         print("rss_before_kib=\(rssBefore)")
         print("peak_rss_bytes_per_rule=\(Int(Double(peak) * 1024 / Double(total)))")
+    }
+
+    /// User + system CPU time of the whole process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func peakRSSKiB() -> Int {
