@@ -59,20 +59,70 @@ import Testing
 
 /// Orders the compiler computes with decorated keys, against the plain comparison.
 @Suite struct DecoratedOrderTests {
-    @Test(arguments: 0..<20) func rulesByLocationMatchSourceLocationOrder(seed: Int) {
+    /// `ConflictChecks` compares only neighbours in sortKey order; this compares every pair, the
+    /// plain way, on random rule sets full of repeats: the same rules kept, the same diagnostics.
+    @Test(arguments: 0..<30) func conflictsAndDuplicatesMatchAllPairs(seed: Int) {
         var random = SplitMix(seed: UInt64(seed))
-        let files = ["policies/acme.swift", "policies/baseline.swift", "policies/z.swift", "policies/caf\u{E9}.swift",
+        func pick<T>(_ values: [T]) -> T { values.randomElement(using: &random)! }
+        let files = ["policies/acme.swift", "policies/baseline.swift", "policies/caf\u{E9}.swift",
                      "policies/cafe\u{301}.swift"]  // the last two are canonically equivalent
-        let rules = (0..<Int.random(in: 0...200, using: &random)).map { _ in
-            ResolvedRule(decision: .allow, platform: .linux, path: "/x",
-                         provenance: Provenance(location: SourceLocation(file: files.randomElement(using: &random)!,
-                                                                         line: Int.random(in: 1...30, using: &random)),
-                                                source: "path"))
+        let paths: [String?] = [nil, "/opt/a", "/opt/b/", "/opt/caf\u{E9}", "/opt/cafe\u{301}"]  // two files
+        let hashes: [String?] = [nil, nil, String(repeating: "0123456789abcdef", count: 4),
+                                 String(repeating: "fedcba9876543210", count: 4),
+                                 "01234567" + String(repeating: "e", count: 56)]  // the same first 8 digits
+        let rules: [ResolvedRule] = (0..<Int.random(in: 0...80, using: &random)).map { _ in
+            let platform: Platform = pick([.linux, .linux, .windows])
+            let path = pick(paths)
+            return ResolvedRule(decision: pick([.allow, .allow, .deny]), platform: platform, sha256: pick(hashes),
+                                path: path, pathMatch: path.map { $0.hasSuffix("/") ? .directory : .file },
+                                windows: platform == .windows ? ResolvedWindowsAttributes(collection: pick([.exe, .script])) : nil,
+                                provenance: Provenance(location: SourceLocation(file: pick(files), line: Int.random(in: 1...6, using: &random)),
+                                                       source: pick(["sha256", "path", "tree"])))
         }
-        let expected = rules.indices.sorted { rules[$0].provenance.location < rules[$1].provenance.location }
-        let got = ConflictChecks.indicesByLocation(rules)
-        #expect(got.map { rules[$0].provenance.location } == expected.map { rules[$0].provenance.location }, "seed \(seed)")
-        #expect(got == expected, "seed \(seed): ties keep their order")
+        let (checked, diagnostics) = ConflictChecks.check(ResolvedCustomer(
+            id: "acme", displayName: "Acme", mode: .enforce, backendModes: [:], linuxConfinement: nil,
+            rules: rules, location: SourceLocation(file: "policies/acme.swift", line: 1)))
+
+        // The plain way: by source location (ties in sortKey order), every earlier rule compared.
+        let sorted = rules.sorted(by: ResolvedRule.sortKey)
+        let byLocation = sorted.indices.sorted { a, b in
+            let (x, y) = (sorted[a].provenance.location, sorted[b].provenance.location)
+            return x != y ? x < y : a < b
+        }
+        func bytes(_ text: String?) -> [UInt8]? { text.map { Array($0.utf8) } }
+        func sameMatch(_ a: ResolvedRule, _ b: ResolvedRule) -> Bool {
+            a.platform == b.platform && a.decision == b.decision && bytes(a.path) == bytes(b.path)
+                && a.sha256 == b.sha256 && a.pathMatch == b.pathMatch && a.windows?.collection == b.windows?.collection
+        }
+        var keep = [Bool](repeating: false, count: sorted.count)
+        var expected: [String] = []
+        for index in byLocation {
+            guard let first = byLocation.first(where: { keep[$0] && sameMatch(sorted[$0], sorted[index]) }) else {
+                keep[index] = true
+                continue
+            }
+            if sorted[first].provenance.source != "tree" && sorted[index].provenance.source != "tree" {
+                expected.append("warning \(sorted[index].provenance.location) \(sorted[first].provenance.location)")
+            }
+        }
+        for platform in Platform.allCases {
+            let onPlatform = byLocation.filter { sorted[$0].platform == platform }
+            func firstWith(_ decision: Decision, _ key: (ResolvedRule) -> [UInt8]?, _ value: [UInt8]) -> Int? {
+                onPlatform.first { sorted[$0].decision == decision && key(sorted[$0]) == value }
+            }
+            let byHash: (ResolvedRule) -> [UInt8]? = { bytes($0.sha256) }
+            let byPathOnly: (ResolvedRule) -> [UInt8]? = { $0.sha256 == nil ? bytes($0.path.map { "\($0.hasSuffix("/"))\($0)" }) : nil }
+            for key in [byHash, byPathOnly] {
+                for value in Set(onPlatform.compactMap { key(sorted[$0]) }) {
+                    if let allow = firstWith(.allow, key, value), let deny = firstWith(.deny, key, value) {
+                        expected.append("error \(sorted[allow].provenance.location) \(sorted[deny].provenance.location)")
+                    }
+                }
+            }
+        }
+        #expect(checked.rules == sorted.indices.filter { keep[$0] }.map { sorted[$0] }, "seed \(seed)")
+        let got = diagnostics.map { "\($0.severity) \($0.location!) \($0.notes[0].location!)" }
+        #expect(got.sorted() == expected.sorted(), "seed \(seed)")
     }
 
     @Test(arguments: 0..<20) func sortedByKeyMatchesSortKey(seed: Int) {
