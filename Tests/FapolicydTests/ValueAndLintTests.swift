@@ -1,5 +1,6 @@
 import Foundation
-import PalisadeCompiler
+@testable import PalisadeCompiler
+import PalisadeTestSupport
 import Testing
 
 @Suite("fapolicyd value encoding")
@@ -95,6 +96,48 @@ struct LintTests {
             #expect(FapolicydLint.rules(bytes) == full, "\(line)")
         }
         #expect(accepted >= seeds.count && accepted < lines.count)
+    }
+
+    @Test("the word-at-a-time clean-text scan agrees with the byte definition and the UTF-8 validator")
+    func cleanTextScan() {
+        func clean(_ bytes: [UInt8]) -> Bool {
+            bytes.allSatisfy { $0 >= 0x80 || (($0 >= 0x20 || $0 == 0x0A) && $0 != 0x7F) }
+                && String(validating: bytes, as: UTF8.self) != nil
+        }
+        // Every interesting byte at every position of buffers around the word size, on a
+        // background of LFs and printable bytes (borrows between neighbouring bytes included).
+        let interesting: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
+        for background in [UInt8(0x61), 0x20, 0x0A, 0x7E] {
+            for count in 0...25 {
+                for position in 0..<max(count, 1) {
+                    for byte in interesting {
+                        var bytes = [UInt8](repeating: background, count: count)
+                        if count > 0 { bytes[position] = byte }
+                        #expect(FapolicydLint.isCleanText(bytes) == clean(bytes), "\(bytes)")
+                    }
+                }
+            }
+        }
+        // Random mixes of printable bytes, controls and pieces of multi-byte sequences, valid
+        // (é, …, 𝄞, U+10FFFF) and not (overlong, surrogate, above U+10FFFF, cut short).
+        let pieces: [[UInt8]] = [[0x09], [0x0A], [0x7F], [0x00], [0xC3, 0xA9], [0xE2, 0x80, 0xA6], [0xF0, 0x9D, 0x84, 0x9E],
+                                 [0xF4, 0x8F, 0xBF, 0xBF], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80],
+                                 [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xE2, 0x80], [0x80], [0xC3]]
+        var random = SplitMix(seed: 7)
+        var cleanCount = 0
+        for _ in 0..<5_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &random) {
+                if Int.random(in: 0..<4, using: &random) > 0 {
+                    bytes += (0..<Int.random(in: 1...9, using: &random)).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) }
+                } else {
+                    bytes += pieces.randomElement(using: &random)!
+                }
+            }
+            cleanCount += clean(bytes) ? 1 : 0
+            #expect(FapolicydLint.isCleanText(bytes) == clean(bytes), "\(bytes)")
+        }
+        #expect(cleanCount > 500 && cleanCount < 4_500)
     }
 
     @Test("bytes that are not UTF-8 are found, well-formed multi-byte text is not")

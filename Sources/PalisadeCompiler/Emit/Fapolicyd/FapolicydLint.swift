@@ -28,6 +28,8 @@ public enum FapolicydLint {
     // MARK: whole-file checks shared by both formats
 
     static func fileChecks(_ bytes: [UInt8]) -> [Finding] {
+        // What Palisade writes: clean text ending in LF. Nothing below can find anything then.
+        if bytes.last == 0x0A && isCleanText(bytes) { return [] }
         var findings: [Finding] = []
         if bytes.isEmpty { findings.append(Finding(line: 0, message: "file is empty")) }
         if let last = bytes.last, last != 0x0A {
@@ -61,6 +63,56 @@ public enum FapolicydLint {
         return findings
     }
 
+    /// Whether `bytes` are well-formed UTF-8 with no control byte but LF and no DEL: what the
+    /// whole-file checks accept, found in one pass. Eight bytes at a time; only words with a byte
+    /// below 0x20 (LFs, mostly), DEL or a byte of 0x80 or more are looked at byte by byte.
+    static func isCleanText(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs = ones &* 0x80
+            var i = 0
+            while i < buffer.count {
+                if i + 8 <= buffer.count {
+                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    let del = word ^ (ones &* 0x7F)  // a zero byte where `word` has DEL
+                    // A byte below 0x20, a zero byte in `del`, a high byte. No false negatives: a
+                    // borrow into a byte only comes from a lower byte that is itself below 0x20.
+                    let suspect = ((word &- ones &* 0x20) & ~word) | ((del &- ones) & ~del) | word
+                    if suspect & highs == 0 { i += 8; continue }
+                }
+                let byte = base[i]
+                if byte < 0x80 {
+                    guard (byte >= 0x20 || byte == 0x0A) && byte != 0x7F else { return false }
+                    i += 1
+                } else {
+                    guard let length = utf8SequenceLength(buffer, at: i) else { return false }
+                    i += length
+                }
+            }
+            return true
+        }
+    }
+
+    /// The length of the well-formed UTF-8 sequence of two to four bytes at `start` (Unicode
+    /// Table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or nil.
+    static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
+        let lead = bytes[start]
+        let length: Int, second: ClosedRange<UInt8>
+        switch lead {
+        case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
+        case 0xE0: (length, second) = (3, 0xA0...0xBF)
+        case 0xED: (length, second) = (3, 0x80...0x9F)
+        case 0xE1...0xEF: (length, second) = (3, 0x80...0xBF)
+        case 0xF0: (length, second) = (4, 0x90...0xBF)
+        case 0xF1...0xF3: (length, second) = (4, 0x80...0xBF)
+        case 0xF4: (length, second) = (4, 0x80...0x8F)
+        default: return nil
+        }
+        guard start + length <= bytes.count, second.contains(bytes[start + 1]) else { return nil }
+        for offset in 2..<length where !(0x80...0xBF).contains(bytes[start + offset]) { return nil }
+        return length
+    }
+
     /// Calls `body` with each line of `bytes` (1-based number, the line without its LF as a slice,
     /// no copies); a final LF does not start another line, and an empty file is one empty line.
     static func forEachLine(_ bytes: [UInt8], _ body: (Int, ArraySlice<UInt8>) -> Void) {
@@ -68,7 +120,10 @@ public enum FapolicydLint {
         var start = 0
         var number = 1
         while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let end = bytes.withUnsafeBufferPointer { buffer in
+                memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start)
+                    .map { UnsafeRawPointer($0) - UnsafeRawPointer(buffer.baseAddress!) } ?? buffer.count
+            }
             body(number, bytes[start..<end])
             number += 1
             start = end + 1
@@ -89,13 +144,15 @@ public enum FapolicydLint {
     /// `fastPath: false` runs the full check on every line (tests compare the two).
     public static func rules(_ bytes: [UInt8], fastPath: Bool) -> [Finding] {
         var findings = fileChecks(bytes)
+        // Lines of a file without control bytes need no pass of their own for them.
+        let cleanText = fastPath && findings.isEmpty && isCleanText(bytes)
         var sets: [String: Bool] = [:]  // name → is INT
         var ruleCount = 0
         forEachLine(bytes) { number, line in
             func flag(_ message: String) { findings.append(Finding(line: number, message: message)) }
             if line.isEmpty { return }
             if line.first == 0x23 { return }  // comment (fagenrules strips only those starting in column 1)
-            if fastPath && isPlainRule(line) { ruleCount += 1; return }
+            if fastPath && isPlainRule(line, checkingControlBytes: !cleanText) { ruleCount += 1; return }
             let raw = Array(line)
             if raw.first(where: { $0 != 0x20 && $0 != 0x09 }) == 0x23 {
                 flag("indented comment (fagenrules keeps it, the daemon may not load it)")
@@ -234,7 +291,10 @@ public enum FapolicydLint {
     /// each object is `all` alone, or a distinct `path=/…`, `dir=/…/`, `sha256hash=<64 hex>` or
     /// `trust=0|1` without `,`, `=` or `%` in the value. Anything else gets the full check (and
     /// its precise findings). Lines with control bytes are left to the full check as well.
-    public static func isPlainRule(_ line: ArraySlice<UInt8>) -> Bool {
+    public static func isPlainRule(_ line: ArraySlice<UInt8>) -> Bool { isPlainRule(line, checkingControlBytes: true) }
+
+    /// `checkingControlBytes: false` when the caller knows that `line` has none.
+    static func isPlainRule(_ line: ArraySlice<UInt8>, checkingControlBytes: Bool) -> Bool {
         line.withUnsafeBufferPointer { bytes -> Bool in
             func equals(_ range: Range<Int>, _ text: [UInt8]) -> Bool {
                 range.count == text.count && text.withUnsafeBufferPointer {
@@ -244,9 +304,11 @@ public enum FapolicydLint {
             func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
             guard let base = bytes.baseAddress else { return false }
             // Control bytes anywhere: the full check reports them. One branch-free pass.
-            var control: UInt8 = 0
-            for byte in bytes { control |= (byte < 0x20 ? 1 : 0) | (byte == 0x7F ? 1 : 0) }
-            if control != 0 { return false }
+            if checkingControlBytes {
+                var control: UInt8 = 0
+                for byte in bytes { control |= (byte < 0x20 ? 1 : 0) | (byte == 0x7F ? 1 : 0) }
+                if control != 0 { return false }
+            }
             var tokenIndex = 0
             var start = 0
             var fieldsSeen: UInt8 = 0  // path, dir, sha256hash, trust
