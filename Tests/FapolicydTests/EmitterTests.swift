@@ -1,5 +1,6 @@
 import PalisadeCompiler
 import PalisadeModel
+import PalisadeTestSupport
 import Testing
 
 @Suite("fapolicyd emitter (pure)")
@@ -193,6 +194,50 @@ struct EmitterTests {
         let other = trust.contains(Fixture.hash(1)) ? Fixture.hash(2) : Fixture.hash(1)
         #expect(Fixture.ruleLines(output).first == "allow perm=execute all : path=/opt/app/tool sha256hash=\(other)")
         #expect(output.diagnostics.isEmpty)
+    }
+
+    @Test("rules that make the same line write it once, with the comment of the first", arguments: 0..<10)
+    func repeatedLinesOnce(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        // Denials share hashes and paths, and allows without a size (not trust candidates)
+        // share hashes behind paths the rules cannot carry: many rules, fewer distinct lines.
+        let paths = ["/usr/bin/a", "/usr/bin/b", "/opt/c/", "/opt/x y"]
+        let rules = (0..<Int.random(in: 1...40, using: &random)).map { line in
+            let path = paths.randomElement(using: &random)!
+            return Fixture.rule(Bool.random(using: &random) ? .deny : .allow, source: "sha256",
+                                sha256: Bool.random(using: &random) ? Fixture.hash(Int.random(in: 1...3, using: &random)) : nil,
+                                path: path, directory: path.hasSuffix("/"), line: line + 1)
+        }
+        let customer = Fixture.customer(rules)
+        let output = emitter.emit(customer)
+        let text = String(decoding: output.files[FapolicydEmitter.rulesFile(for: "test")]!, as: UTF8.self)
+        let lines = text.split(separator: "\n").map(String.init)
+
+        // Each rule's lines, as the mapping documented on FapolicydEmitter makes them, in rule order.
+        var expected: [(line: String, from: Int)] = []
+        for deny in [true, false] {
+            for rule in customer.rules where (rule.decision == .deny) == deny {
+                let decision = deny ? "deny_log" : "allow"
+                let object = rule.path!.contains(" ") ? nil : (rule.pathMatch == .directory ? "dir=" : "path=") + rule.path!
+                var made: [String] = []
+                if deny {
+                    if let hash = rule.sha256 { made.append("sha256hash=\(hash)") }
+                    if let object { made.append(object) }
+                } else if let hash = rule.sha256 {
+                    made.append(object.map { "\($0) sha256hash=\(hash)" } ?? "sha256hash=\(hash)")
+                } else if let object {
+                    made.append(object)
+                }
+                for fields in made where !expected.contains(where: { $0.line == "\(decision) perm=execute all : \(fields)" }) {
+                    expected.append(("\(decision) perm=execute all : \(fields)", rule.provenance.location.line))
+                }
+            }
+        }
+        let written = lines.indices.filter { !lines[$0].hasPrefix("#") }.dropLast(2)  // trust rule, catch-all
+        #expect(written.map { lines[$0] } == expected.map(\.line), "seed \(seed)")
+        // The comment above each line names the first rule that made it.
+        #expect(written.map { lines[$0 - 1].hasPrefix("# policies/test.swift:\(expected[written.firstIndex(of: $0)! - written.startIndex].from) ") }
+                .allSatisfy { $0 }, "seed \(seed)")
     }
 
     @Test("a path longer than PATH_MAX never reaches a file")

@@ -76,40 +76,30 @@ public struct FapolicydEmitter: BackendEmitter {
 
 /// The mapping from resolved rules to fapolicyd rules and trust entries, with its diagnostics.
 struct FapolicydPlan {
-    struct Planned {
-        var rule: FapolicydRule
-        /// `rule.line`, rendered once.
-        var line: String
-        /// Where it came from, for the comment above it: an index into `sources`.
-        var source: Int
-    }
-
     let mode: Mode
     /// The rules the plan was made from.
     let sources: [ResolvedRule]
-    private(set) var denials: [Planned] = []
-    private(set) var allows: [Planned] = []
+    private(set) var denials = FapolicydPlannedLines()
+    private(set) var allows = FapolicydPlannedLines()
     private(set) var trustEntries: [FapolicydTrustFile.Entry] = []
     private(set) var trustLines: [String] = []
     private(set) var diagnostics: [Diagnostic] = []
-    private var seenLines = Set<String>()
 
     /// The decision for what enforce mode denies: `deny_log`, or `allow_log` in audit mode.
     var wouldDeny: FapolicydRule.Decision { mode == .enforce ? .denyLog : .allowLog }
 
     /// Allows everything listed in any trust source (Palisade's trust.d file among them).
-    var trustRule: FapolicydRule { FapolicydRule(.allow, [.trusted]) }
+    var trustRule: FapolicydRule { FapolicydRule(.allow, .trusted) }
     /// fapolicyd allows what no rule matched: the fragment ends with this.
-    var catchAll: FapolicydRule { FapolicydRule(wouldDeny, [.all]) }
+    var catchAll: FapolicydRule { FapolicydRule(wouldDeny, .all) }
 
     init(_ rules: [ResolvedRule], mode: Mode) {
         self.mode = mode
         self.sources = rules
-        seenLines.reserveCapacity(rules.count)
         var trustCandidates: [String: [Int]] = [:]  // path → indices into `rules`
         for index in rules.indices where rules[index].platform == .linux {
             if let hash = rules[index].sha256, !FapolicydValue.isLowerHexSHA256(hash) {
-                error(rules[index], "its sha256 '\(hash)' is not 64 lower-case hex digits")
+                error(index, "its sha256 '\(hash)' is not 64 lower-case hex digits")
                 continue
             }
             switch rules[index].decision {
@@ -124,12 +114,15 @@ struct FapolicydPlan {
             }
         }
         planTrust(trustCandidates)
+        // Two rules can make the same line (two denials of one hash at different paths, say).
+        denials.removeRepeats()
+        allows.removeRepeats()
     }
 
     /// The rule's path as a `path=` or `dir=` object, or why it cannot be one.
-    private func pathObject(_ rule: ResolvedRule) -> (object: FapolicydRule.Object?, problem: String?) {
-        guard let path = rule.path else { return (nil, nil) }
-        if rule.pathMatch == .directory {
+    private func pathObject(_ index: Int) -> (object: FapolicydRule.Object?, problem: String?) {
+        guard let path = sources[index].path else { return (nil, nil) }
+        if sources[index].pathMatch == .directory {
             let dir = path.hasSuffix("/") ? path : path + "/"
             if let problem = FapolicydValue.ruleValueProblem(dir) { return (nil, problem) }
             return (.dir(dir), nil)
@@ -138,40 +131,41 @@ struct FapolicydPlan {
         return (.path(path), nil)
     }
 
+    // Rules are read as `sources[index]` throughout: a local copy of a rule retains each of its strings.
+
     private mutating func planDenial(_ index: Int) {
-        let rule = sources[index]
-        let (object, problem) = pathObject(rule)
-        if let hash = rule.sha256 { add(.denials, FapolicydRule(wouldDeny, [.sha256(hash)]), index) }
+        let (object, problem) = pathObject(index)
+        let hash = sources[index].sha256
+        if let hash { denials.append(FapolicydRule(wouldDeny, .sha256(hash)), source: index) }
         if let object {
-            add(.denials, FapolicydRule(wouldDeny, [object]), index)
+            denials.append(FapolicydRule(wouldDeny, object), source: index)
         } else if let problem {
-            if rule.sha256 != nil {
-                warning(rule, "its path \(problem) in a fapolicyd 1.1.7 rule; it is denied by its sha256 only (any path)")
+            if hash != nil {
+                warning(index, "its path \(problem) in a fapolicyd 1.1.7 rule; it is denied by its sha256 only (any path)")
             } else {
-                error(rule, "its path \(problem) in a fapolicyd 1.1.7 rule, and it has no hash to match instead; deny it by binary or sha256")
+                error(index, "its path \(problem) in a fapolicyd 1.1.7 rule, and it has no hash to match instead; deny it by binary or sha256")
             }
-        } else if rule.sha256 == nil {
-            error(rule, "it names neither a path nor a hash, so fapolicyd cannot match it")
+        } else if hash == nil {
+            error(index, "it names neither a path nor a hash, so fapolicyd cannot match it")
         }
     }
 
     private mutating func planAllow(_ index: Int) {
-        let rule = sources[index]
-        let (object, problem) = pathObject(rule)
-        switch (rule.sha256, object, problem) {
+        let (object, problem) = pathObject(index)
+        switch (sources[index].sha256, object, problem) {
         case (let hash?, let object?, _):
-            add(.allows, FapolicydRule(.allow, [object, .sha256(hash)]), index)
+            allows.append(FapolicydRule(.allow, object, .sha256(hash)), source: index)
         case (let hash?, nil, let problem?):
-            warning(rule, "its path \(problem) in a fapolicyd 1.1.7 rule; it is allowed by its sha256 only (any path)")
-            add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
+            warning(index, "its path \(problem) in a fapolicyd 1.1.7 rule; it is allowed by its sha256 only (any path)")
+            allows.append(FapolicydRule(.allow, .sha256(hash)), source: index)
         case (let hash?, nil, nil):
-            add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
+            allows.append(FapolicydRule(.allow, .sha256(hash)), source: index)
         case (nil, let object?, _):
-            add(.allows, FapolicydRule(.allow, [object]), index)
+            allows.append(FapolicydRule(.allow, object), source: index)
         case (nil, nil, let problem?):
-            error(rule, "its path \(problem) in a fapolicyd 1.1.7 rule, and it has no hash to match instead; allow it by binary or sha256")
+            error(index, "its path \(problem) in a fapolicyd 1.1.7 rule, and it has no hash to match instead; allow it by binary or sha256")
         case (nil, nil, nil):
-            error(rule, "it names neither a path nor a hash, so fapolicyd cannot match it")
+            error(index, "it names neither a path nor a hash, so fapolicyd cannot match it")
         }
     }
 
@@ -184,8 +178,7 @@ struct FapolicydPlan {
             var seen = Set<String>()
             var trusted = false
             for index in indices {
-                let rule = sources[index]
-                guard let hash = rule.sha256, let size = rule.size,
+                guard let hash = sources[index].sha256, let size = sources[index].size,
                       indices.count == 1 || seen.insert("\(hash) \(size)").inserted else { continue }
                 let entry = FapolicydTrustFile.Entry(path: path, size: size, sha256: hash)
                 if !trusted {
@@ -196,38 +189,28 @@ struct FapolicydPlan {
                         trusted = true
                         continue
                     case .failure(let problem):
-                        warning(rule, "its path \(problem) in a fapolicyd 1.1.7 trust file; it is allowed by its sha256 only (any path)")
-                        add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
+                        warning(index, "its path \(problem) in a fapolicyd 1.1.7 trust file; it is allowed by its sha256 only (any path)")
+                        allows.append(FapolicydRule(.allow, .sha256(hash)), source: index)
                         continue
                     }
                 }
                 if FapolicydValue.ruleValueProblem(path) == nil {
-                    add(.allows, FapolicydRule(.allow, [.path(path), .sha256(hash)]), index)
+                    allows.append(FapolicydRule(.allow, .path(path), .sha256(hash)), source: index)
                 } else {
-                    warning(rule, "the trust file already lists other content at this path, and the path cannot be written in a fapolicyd 1.1.7 rule; this content is allowed by its sha256 only (any path)")
-                    add(.allows, FapolicydRule(.allow, [.sha256(hash)]), index)
+                    warning(index, "the trust file already lists other content at this path, and the path cannot be written in a fapolicyd 1.1.7 rule; this content is allowed by its sha256 only (any path)")
+                    allows.append(FapolicydRule(.allow, .sha256(hash)), source: index)
                 }
             }
         }
     }
 
-    private enum Section { case denials, allows }
-
-    private mutating func add(_ section: Section, _ rule: FapolicydRule, _ source: Int) {
-        let line = rule.line
-        guard seenLines.insert(line).inserted else { return }
-        let planned = Planned(rule: rule, line: line, source: source)
-        switch section {
-        case .denials: denials.append(planned)
-        case .allows: allows.append(planned)
-        }
-    }
-
-    private mutating func warning(_ rule: ResolvedRule, _ text: String) {
+    private mutating func warning(_ index: Int, _ text: String) {
+        let rule = sources[index]
         diagnostics.append(.warning("\(Self.describe(rule)): \(text)", at: rule.provenance.location, backend: .fapolicyd))
     }
 
-    private mutating func error(_ rule: ResolvedRule, _ text: String) {
+    private mutating func error(_ index: Int, _ text: String) {
+        let rule = sources[index]
         diagnostics.append(.error("\(Self.describe(rule)): \(text)", at: rule.provenance.location, backend: .fapolicyd))
     }
 
@@ -239,32 +222,38 @@ struct FapolicydPlan {
     }
 
     static func describe(_ rule: ResolvedRule, into text: inout [UInt8]) {
-        text += rule.decision.rawValue.utf8
+        text.appendUTF8(rule.decision.rawValue)
         text.append(0x20)
-        text += rule.provenance.source.utf8
+        text.appendUTF8(rule.provenance.source)
         if let path = rule.path {
-            text += " '".utf8
-            text += path.utf8
+            text.appendUTF8(" '")
+            text.appendUTF8(path)
             text.append(0x27)
         }
         if let hash = rule.sha256 {
-            text += " sha256 ".utf8
-            text += hash.prefix(12).utf8
-            text += "…".utf8
+            text.appendUTF8(" sha256 ")
+            // The first 12 characters: the first 12 bytes when the first 13 are printable ASCII
+            // (each its own character then), as for every well-formed hash.
+            if hash.utf8.prefix(13).allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+                text.appendUTF8(hash, maxBytes: 12)
+            } else {
+                text.appendUTF8(String(hash.prefix(12)))
+            }
+            text.appendUTF8("…")
         }
     }
 
     /// The comment above a rule: where it was written and what it is, e.g.
     /// `policies/acme.swift:12 deny binary '/usr/local/bin/x' sha256 0123456789ab… (reason)`.
     static func origin(_ rule: ResolvedRule, into text: inout [UInt8]) {
-        text += rule.provenance.location.file.utf8
+        text.appendUTF8(rule.provenance.location.file)
         text.append(0x3A)
-        text += String(rule.provenance.location.line).utf8
+        text.appendDecimal(rule.provenance.location.line)
         text.append(0x20)
         describe(rule, into: &text)
         if let reason = rule.provenance.reason {
-            text += " (".utf8
-            text += reason.utf8
+            text.appendUTF8(" (")
+            text.appendUTF8(reason)
             text.append(0x29)
         }
     }

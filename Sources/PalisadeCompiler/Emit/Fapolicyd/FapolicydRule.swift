@@ -1,3 +1,5 @@
+import PalisadeModel
+
 /// One line of a fapolicyd 1.1.7 rules file, as Palisade writes them: a decision, `perm=execute`,
 /// the subject `all`, the lone `:` token, and one or two object fields.
 ///
@@ -26,43 +28,43 @@ public struct FapolicydRule: Hashable, Sendable {
         case trusted
 
         /// Appends the field as the rule line writes it, e.g. `path=/usr/bin/a`.
-        func append(to line: inout String) {
+        func append(to line: inout [UInt8]) {
             switch self {
-            case .all: line += "all"
-            case .path(let p): line += "path="; line += p
-            case .dir(let d): line += "dir="; line += d
-            case .sha256(let h): line += "sha256hash="; line += h
-            case .trusted: line += "trust=1"
-            }
-        }
-
-        /// An upper bound of the appended field's length in bytes.
-        var maximumLength: Int {
-            switch self {
-            case .all, .trusted: return 7
-            case .path(let value), .dir(let value), .sha256(let value): return 11 + value.utf8.count
+            case .all: line.appendUTF8("all")
+            case .path(let p): line.appendUTF8("path="); line.appendUTF8(p)
+            case .dir(let d): line.appendUTF8("dir="); line.appendUTF8(d)
+            case .sha256(let h): line.appendUTF8("sha256hash="); line.appendUTF8(h)
+            case .trusted: line.appendUTF8("trust=1")
             }
         }
     }
 
     public var decision: Decision
-    public var objects: [Object]
+    /// The object: one field, or two with ``secondObject``.
+    public var object: Object
+    public var secondObject: Object?
 
-    public init(_ decision: Decision, _ objects: [Object]) {
+    public init(_ decision: Decision, _ object: Object, _ secondObject: Object? = nil) {
         self.decision = decision
-        self.objects = objects
+        self.object = object
+        self.secondObject = secondObject
+    }
+
+    /// Appends the rule as a line, without the LF.
+    func append(to line: inout [UInt8]) {
+        line.appendUTF8(decision.rawValue)
+        line.appendUTF8(" perm=execute all : ")
+        object.append(to: &line)
+        if let secondObject {
+            line.append(0x20)
+            secondObject.append(to: &line)
+        }
     }
 
     /// The rule as a line, without the LF.
     public var line: String {
-        var line = ""
-        line.reserveCapacity(32 + objects.reduce(0) { $0 + 1 + $1.maximumLength })
-        line += decision.rawValue
-        line += " perm=execute all :"
-        for object in objects {
-            line += " "
-            object.append(to: &line)
-        }
-        return line
+        var bytes: [UInt8] = []
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

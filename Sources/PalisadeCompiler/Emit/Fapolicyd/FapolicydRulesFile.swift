@@ -10,7 +10,7 @@ enum FapolicydRulesFile {
         var text: [UInt8] = []
         text.reserveCapacity(1024 + (plan.denials.count + plan.allows.count) * 240)
         func line(_ value: String) {
-            text += value.utf8
+            text.appendUTF8(value)
             text.append(0x0A)
         }
         line("# Palisade: fapolicyd 1.1.7 rules for customer '\(customerID)', mode \(mode.rawValue).")
@@ -26,17 +26,20 @@ enum FapolicydRulesFile {
             line("# Audit: nothing here blocks. What enforce mode would deny is allow_log (syslog and audit).")
         }
         var origin: [UInt8] = []
-        func section(_ title: String, _ planned: [FapolicydPlan.Planned]) {
+        func section(_ title: String, _ planned: FapolicydPlannedLines) {
             guard !planned.isEmpty else { return }
             line("#")
             line("# " + title)
-            for item in planned {
-                origin.removeAll(keepingCapacity: true)
-                FapolicydPlan.origin(plan.sources[item.source], into: &origin)
-                text += "# ".utf8
-                Diagnostic.appendSingleLine(origin, to: &text)  // control characters as \xNN
-                text.append(0x0A)
-                line(item.line)
+            planned.text.withUnsafeBufferPointer { rules in
+                for (bytes, source) in planned.lines {
+                    origin.removeAll(keepingCapacity: true)
+                    FapolicydPlan.origin(plan.sources[source], into: &origin)
+                    text.appendUTF8("# ")
+                    Diagnostic.appendSingleLine(origin, to: &text)  // control characters as \xNN
+                    text.append(0x0A)
+                    text.append(contentsOf: UnsafeBufferPointer(rebasing: rules[bytes]))
+                    text.append(0x0A)
+                }
             }
         }
         section(mode == .enforce ? "Denied applications." : "Denied applications (audit: logged, not blocked).",
