@@ -73,14 +73,42 @@ private enum RuleKey {
     static let reference = Key("reference"), source = Key("source"), ticket = Key("ticket")
 }
 
+/// The members whose value is one of a few names, encoded once.
+private enum RuleMember {
+    typealias Member = PrettyJSONWriter.Member
+    static let allow = Member(RuleKey.decision, Decision.allow.rawValue)
+    static let deny = Member(RuleKey.decision, Decision.deny.rawValue)
+    static let linux = Member(RuleKey.platform, Platform.linux.rawValue)
+    static let windows = Member(RuleKey.platform, Platform.windows.rawValue)
+    static let file = Member(RuleKey.pathMatch, PathMatch.file.rawValue)
+    static let directory = Member(RuleKey.pathMatch, PathMatch.directory.rawValue)
+    static let elf = Member(RuleKey.fileKind, FileKind.elf.rawValue)
+    static let pe = Member(RuleKey.fileKind, FileKind.pe.rawValue)
+    static let script = Member(RuleKey.fileKind, FileKind.script.rawValue)
+    static let other = Member(RuleKey.fileKind, FileKind.other.rawValue)
+
+    static func of(_ decision: Decision) -> Member {
+        switch decision { case .allow: allow; case .deny: deny }
+    }
+    static func of(_ platform: Platform) -> Member {
+        switch platform { case .linux: linux; case .windows: windows }
+    }
+    static func of(_ match: PathMatch) -> Member {
+        switch match { case .file: file; case .directory: directory }
+    }
+    static func of(_ kind: FileKind) -> Member {
+        switch kind { case .elf: elf; case .pe: pe; case .script: script; case .other: other }
+    }
+}
+
 extension ResolvedRule {
     func write(_ json: inout PrettyJSONWriter) {
         json.beginObject()
-        json.member(RuleKey.decision, decision.rawValue)
-        if let fileKind { json.member(RuleKey.fileKind, fileKind.rawValue) }
+        json.member(RuleMember.of(decision))
+        if let fileKind { json.member(RuleMember.of(fileKind)) }
         if let path { json.member(RuleKey.path, path) }
-        if let pathMatch { json.member(RuleKey.pathMatch, pathMatch.rawValue) }
-        json.member(RuleKey.platform, platform.rawValue)
+        if let pathMatch { json.member(RuleMember.of(pathMatch)) }
+        json.member(RuleMember.of(platform))
         json.key(RuleKey.provenance); provenance.write(&json)
         if let sha256 { json.member(RuleKey.sha256, sha256) }
         if let size { json.key(RuleKey.size); json.integer(size) }

@@ -41,6 +41,24 @@ public struct PrettyJSONWriter {
         }
     }
 
+    /// A member with a fixed value encoded once (`"decision" : "allow"`), for enumerations
+    /// written once per rule.
+    public struct Member: Sendable {
+        let encoded: [UInt8]
+
+        public init(_ key: Key, _ value: String) {
+            var bytes = key.encoded
+            PrettyJSONWriter.appendString(value, to: &bytes)
+            encoded = bytes
+        }
+    }
+
+    /// Writes a pre-encoded ``Member``.
+    public mutating func member(_ member: Member) {
+        separate()
+        bytes.append(contentsOf: member.encoded)
+    }
+
     /// Starts an object member named by a pre-encoded ``Key``.
     public mutating func key(_ key: Key) {
         separate()
@@ -113,9 +131,17 @@ public struct PrettyJSONWriter {
         newline()
     }
 
+    /// A line feed and the indentation of the first 32 levels, copied from in one piece.
+    private static let indentation: [UInt8] = [0x0A] + [UInt8](repeating: 0x20, count: 64)
+
     private mutating func newline() {
-        bytes.append(0x0A)
-        bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+        let count = 1 + 2 * depth
+        if count <= Self.indentation.count {
+            Self.indentation.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
+        } else {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+        }
     }
 
     private static func escape(_ byte: UInt8, to out: inout [UInt8]) {

@@ -45,6 +45,25 @@ struct ManifestJSONTests {
         #expect(manifest.canonicalJSON() == (try encoderBytes(manifest)))
     }
 
+    /// The enumerations are written from members encoded once: every case, and their absence.
+    @Test func everyEnumerationCaseMatchesJSONEncoder() throws {
+        var rules: [ResolvedRule] = []
+        for decision in [Decision.allow, .deny] {
+            for platform in Platform.allCases {
+                for pathMatch in [nil, PathMatch.file, .directory] {
+                    for fileKind in [nil, FileKind.elf, .pe, .script, .other] {
+                        rules.append(ResolvedRule(decision: decision, platform: platform, path: "/p", pathMatch: pathMatch,
+                                                  fileKind: fileKind,
+                                                  provenance: Provenance(location: SourceLocation(file: "f", line: 1), source: "path")))
+                    }
+                }
+            }
+        }
+        let manifest = BundleManifest(customer: .init(id: "x", displayName: "X", modes: [:], linuxConfinement: nil),
+                                      rules: rules, files: [:])
+        #expect(manifest.canonicalJSON() == (try encoderBytes(manifest)))
+    }
+
     @Test func emptyContainersAndNoOptionalFieldsMatchJSONEncoder() throws {
         let manifest = BundleManifest(
             customer: .init(id: "x", displayName: "", modes: [:], linuxConfinement: LinuxConfinement(loginShells: [])),
