@@ -159,8 +159,8 @@ public struct Resolver: Sendable {
 
             case .sha256(let hex, let endpointPath):
                 // Vendors publish upper-case digests too; lowercased() only when needed, as it
-                // always builds a new string.
-                let lower = hex.containsUTF8Byte(where: { $0 >= 0x41 && $0 <= 0x5A }) ? hex.lowercased() : hex
+                // always builds a new string (a malformed digest is reported by the policy checks).
+                let lower = HexDigest.isSHA256(hex, allowingUpperCase: false) ? hex : hex.lowercased()
                 var resolvedRule = ResolvedRule(decision: rule.decision, platform: rule.platform, sha256: lower,
                                                 path: endpointPath, pathMatch: endpointPath == nil ? nil : .file,
                                                 windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
