@@ -77,8 +77,10 @@ public enum FapolicydLint {
                     let del = word ^ (ones &* 0x7F)  // a zero byte where `word` has DEL
                     // A byte below 0x20, a zero byte in `del`, a high byte. No false negatives: a
                     // borrow into a byte only comes from a lower byte that is itself below 0x20.
-                    let suspect = ((word &- ones &* 0x20) & ~word) | ((del &- ones) & ~del) | word
-                    if suspect & highs == 0 { i += 8; continue }
+                    let suspect = (((word &- ones &* 0x20) & ~word) | ((del &- ones) & ~del) | word) & highs
+                    if suspect == 0 { i += 8; continue }
+                    // The lowest flag is exact (only higher ones can be borrows): skip to its byte.
+                    i += suspect.trailingZeroBitCount / 8
                 }
                 let byte = base[i]
                 if byte < 0x80 {
@@ -281,11 +283,6 @@ public enum FapolicydLint {
         line.indices.dropFirst().contains { line[$0] == 0x20 && line[$0 - 1] == 0x20 }
     }
 
-    static let plainDecisions = FapolicydRule.Decision.allCases.map { Array($0.rawValue.utf8) }
-    static let plainAll = Array("all".utf8), plainPath = Array("path".utf8), plainDir = Array("dir".utf8)
-    static let plainHash = Array("sha256hash".utf8), plainTrust = Array("trust".utf8)
-    static let plainPermissions = ["perm=open", "perm=execute", "perm=any"].map { Array($0.utf8) }
-
     /// Whether `line` is a rule in the narrow shape Palisade writes, every part of which the full
     /// check below would accept: `DECISION perm=P all : OBJECT[ OBJECT]` with single spaces, where
     /// each object is `all` alone, or a distinct `path=/…`, `dir=/…/`, `sha256hash=<64 hex>` or
@@ -296,13 +293,11 @@ public enum FapolicydLint {
     /// `checkingControlBytes: false` when the caller knows that `line` has none.
     static func isPlainRule(_ line: ArraySlice<UInt8>, checkingControlBytes: Bool) -> Bool {
         line.withUnsafeBufferPointer { bytes -> Bool in
-            func equals(_ range: Range<Int>, _ text: [UInt8]) -> Bool {
-                range.count == text.count && text.withUnsafeBufferPointer {
-                    memcmp(bytes.baseAddress! + range.lowerBound, $0.baseAddress!, text.count) == 0
-                }
-            }
-            func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
             guard let base = bytes.baseAddress else { return false }
+            typealias Bytes = UnsafeBufferPointer<UInt8>
+            func equals(_ token: Bytes, _ text: StaticString) -> Bool {
+                token.count == text.utf8CodeUnitCount && memcmp(token.baseAddress!, text.utf8Start, token.count) == 0
+            }
             // Control bytes anywhere: the full check reports them. One branch-free pass.
             if checkingControlBytes {
                 var control: UInt8 = 0
@@ -314,51 +309,67 @@ public enum FapolicydLint {
             var fieldsSeen: UInt8 = 0  // path, dir, sha256hash, trust
             while true {
                 // The next space (memchr), or the end of the line.
-                var i = bytes.count
-                if let space = memchr(UnsafeRawPointer(base + start), 0x20, bytes.count - start) {
-                    i = UnsafeRawPointer(space) - UnsafeRawPointer(base)
+                var end = bytes.count
+                if let space = memchr(base + start, 0x20, bytes.count - start) {
+                    end = UnsafeRawPointer(space) - UnsafeRawPointer(base)
                 }
-                if i == start { return false }  // empty line; leading, trailing or repeated space
-                let token = start..<i
-                start = i + 1
-                defer { tokenIndex += 1 }
+                if end == start { return false }  // empty line; leading, trailing or repeated space
+                let token = Bytes(start: base + start, count: end - start)
+                start = end + 1
                 switch tokenIndex {
-                case 0: if !plainDecisions.contains(where: { equals(token, $0) }) { return false }
-                case 1: if !plainPermissions.contains(where: { equals(token, $0) }) { return false }
-                case 2: if !equals(token, plainAll) { return false }
-                case 3: if token.count != 1 || bytes[token.lowerBound] != 0x3A { return false }
+                case 0:
+                    guard equals(token, "allow") || equals(token, "deny") || equals(token, "allow_log")
+                        || equals(token, "deny_log") || equals(token, "allow_audit") || equals(token, "deny_audit")
+                        || equals(token, "allow_syslog") || equals(token, "deny_syslog") else { return false }
+                case 1:
+                    guard equals(token, "perm=execute") || equals(token, "perm=open") || equals(token, "perm=any")
+                    else { return false }
+                case 2: if !equals(token, "all") { return false }
+                case 3: if !equals(token, ":") { return false }
                 case 4, 5:
-                    if equals(token, plainAll) {
-                        if tokenIndex != 4 || i != bytes.count { return false }  // `all` stands alone
+                    if equals(token, "all") {
+                        if tokenIndex != 4 || end != bytes.count { return false }  // `all` stands alone
                         break
                     }
-                    guard let eq = token.first(where: { bytes[$0] == 0x3D }) else { return false }
-                    let name = token.lowerBound..<eq
-                    let value = (eq + 1)..<token.upperBound
-                    guard !value.isEmpty, bytes[value.lowerBound] != 0x25,
-                          !value.contains(where: { bytes[$0] == 0x2C || bytes[$0] == 0x3D }) else { return false }
+                    guard let eq = memchr(token.baseAddress!, 0x3D, token.count) else { return false }
+                    let nameCount = UnsafeRawPointer(eq) - UnsafeRawPointer(token.baseAddress!)
+                    let name = Bytes(rebasing: token[..<nameCount])
+                    let value = Bytes(rebasing: token[(nameCount + 1)...])
+                    guard let first = value.first, first != 0x25 else { return false }  // empty, or a set
                     let field: UInt8
-                    if equals(name, plainPath) {
-                        guard bytes[value.lowerBound] == 0x2F else { return false }
-                        field = 1
-                    } else if equals(name, plainDir) {
-                        guard bytes[value.lowerBound] == 0x2F, bytes[value.upperBound - 1] == 0x2F else { return false }
-                        field = 2
-                    } else if equals(name, plainHash) {
-                        guard value.count == 64, value.allSatisfy({ isLowerHex(bytes[$0]) }) else { return false }
+                    if equals(name, "sha256hash") {
+                        // 64 lower-case hex digits (so no `,` or `=` either), branch-free.
+                        guard value.count == 64 else { return false }
+                        var bad: UInt8 = 0
+                        for byte in value {
+                            bad |= (byte &- 0x30 < 10 ? 0 : 1) & (byte &- 0x61 < 6 ? 0 : 1)
+                        }
+                        guard bad == 0 else { return false }
                         field = 4
-                    } else if equals(name, plainTrust) {
-                        guard value.count == 1, bytes[value.lowerBound] == 0x30 || bytes[value.lowerBound] == 0x31 else { return false }
-                        field = 8
                     } else {
-                        return false
+                        var separators: UInt8 = 0  // `,` or `=` in the value
+                        for byte in value { separators |= (byte == 0x2C ? 1 : 0) | (byte == 0x3D ? 1 : 0) }
+                        guard separators == 0 else { return false }
+                        if equals(name, "path") {
+                            guard first == 0x2F else { return false }
+                            field = 1
+                        } else if equals(name, "dir") {
+                            guard first == 0x2F, value.last == 0x2F else { return false }
+                            field = 2
+                        } else if equals(name, "trust") {
+                            guard value.count == 1, first == 0x30 || first == 0x31 else { return false }
+                            field = 8
+                        } else {
+                            return false
+                        }
                     }
                     if fieldsSeen & field != 0 { return false }
                     fieldsSeen |= field
                 default:
                     return false
                 }
-                if i == bytes.count { return tokenIndex >= 4 }  // (the deferred increment is still to come)
+                if end == bytes.count { return tokenIndex >= 4 }
+                tokenIndex += 1
             }
         }
     }
