@@ -67,13 +67,17 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
     public static func appendSingleLine(_ utf8: [UInt8], to out: inout [UInt8]) {
         utf8.withUnsafeBufferPointer { bytes in
             var start = 0  // first byte not yet copied
-            for i in 0..<bytes.count where bytes[i] < 0x20 || bytes[i] == 0x7F {
+            while true {
+                let i = ByteScan.firstControl(in: bytes, from: start, or: 0x7F, 0x7F)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                guard i < bytes.count else { return }
                 let hex: StaticString = "0123456789abcdef"
-                out += [0x5C, 0x78, hex.utf8Start[Int(bytes[i] >> 4)], hex.utf8Start[Int(bytes[i] & 0x0F)]]
+                out.append(0x5C)
+                out.append(0x78)
+                out.append(hex.utf8Start[Int(bytes[i] >> 4)])
+                out.append(hex.utf8Start[Int(bytes[i] & 0x0F)])
                 start = i + 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
     }
 }

@@ -83,15 +83,14 @@ public struct PrettyJSONWriter {
         out.append(0x22)
         var value = value
         value.withUTF8 { utf8 in
-            var start = 0
-            for i in 0..<utf8.count {
-                let byte = utf8[i]
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+            var start = 0  // first byte not yet copied
+            while true {
+                let i = ByteScan.firstControl(in: utf8, from: start, or: 0x22, 0x5C)  // or `"`, `\`
                 if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
-                escape(byte, to: &out)
+                guard i < utf8.count else { break }
+                escape(utf8[i], to: &out)
                 start = i + 1
             }
-            if start < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
         out.append(0x22)
     }

@@ -47,6 +47,44 @@ import Testing
         }
     }
 
+    /// The word-at-a-time search against the plain loop: every byte value at every position of
+    /// buffers around the word size, on printable, high-byte and control backgrounds.
+    @Test func firstControlMatchesTheByteLoop() {
+        for (x, y) in [(UInt8(0x7F), UInt8(0x7F)), (0x22, 0x5C)] {
+            for background in [UInt8(0x61), 0x20, 0x7E, 0xC3, 0xFF, 0x1F] {
+                for count in 0...19 {
+                    for position in 0..<max(count, 1) {
+                        for value in 0...255 {
+                            var bytes = [UInt8](repeating: background, count: count)
+                            if count > 0 { bytes[position] = UInt8(value) }
+                            for start in [0, min(3, count), count] {
+                                let expected = bytes.indices.dropFirst(start).first { bytes[$0] < 0x20 || bytes[$0] == x || bytes[$0] == y } ?? count
+                                let got = bytes.withUnsafeBufferPointer { ByteScan.firstControl(in: $0, from: start, or: x, y) }
+                                if got != expected { Issue.record("\(bytes) from \(start): \(got), expected \(expected)") }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// AppArmor's escaper for arrays copies runs; the generic one goes byte by byte: the same bytes.
+    @Test func appArmorEscapeOfArraysMatchesTheGenericOne() {
+        var random = SplitMix(seed: 3)
+        let inputs = [Array(0...255).map(UInt8.init)] + (0..<200).map { _ in
+            (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                Bool.random(using: &random) ? UInt8(ascii: "a") : UInt8.random(in: 0...255, using: &random)
+            }
+        }
+        for bytes in inputs {
+            var fast: [UInt8] = [], generic: [UInt8] = []
+            AppArmorEncoding.escape(bytes, into: &fast)
+            AppArmorEncoding.escape(bytes.lazy.map { $0 }, into: &generic)
+            #expect(fast == generic, "\(bytes)")
+        }
+    }
+
     @Test func utf8ScansSeeEveryByte() {
         let texts = ["", "plain", "tab\there", "caf\u{E9}", String(repeating: "x", count: 100) + "\u{7F}"]
         for text in texts {

@@ -33,6 +33,27 @@ enum AppArmorEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// ``isSafe(_:)`` of every byte value.
+    private static let safeBytes: [Bool] = (0...255).map { isSafe(UInt8($0)) }
+
+    /// Appends `bytes` escaped as ``escaped(_:)`` writes them: runs of safe bytes in one copy.
+    static func escape(_ bytes: [UInt8], into out: inout [UInt8]) {
+        safeBytes.withUnsafeBufferPointer { safe in
+            bytes.withUnsafeBufferPointer { bytes in
+                var start = 0  // first byte not yet copied
+                for i in bytes.indices where !safe[Int(bytes[i])] {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(0x30 + (bytes[i] >> 6))
+                    out.append(0x30 + (bytes[i] >> 3 & 7))
+                    out.append(0x30 + (bytes[i] & 7))
+                    start = i + 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+            }
+        }
+    }
+
     /// Appends `bytes` escaped as ``escaped(_:)`` writes them.
     static func escape<Bytes: Sequence>(_ bytes: Bytes, into out: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
