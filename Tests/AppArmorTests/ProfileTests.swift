@@ -1,5 +1,5 @@
 import Foundation
-import PalisadeCompiler
+@testable import PalisadeCompiler
 import PalisadeDSL
 import PalisadeModel
 import PalisadeTestSupport
@@ -166,6 +166,20 @@ import Testing
                 #expect(rule.deny ? rule.permissions == "x" : ["ix", "rix", "mrix"].contains(rule.permissions),
                         "unexpected exec rule: \(rule)")
             }
+        }
+    }
+
+    /// The emitter's spellings against the independent definition, on the edges of each name.
+    @Test func mergedUsrSpellingsMatchTheDefinition() {
+        var paths = ["/", "/b", "/bi", "/bin", "/usr/bin/x", "/boot/x", "/srv/x", "/lost+found/x", "/opt/bin/x"]
+        for legacy in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
+            paths += ["/\(legacy)", "/\(legacy)/", "/\(legacy)/x", "/\(legacy)x/y", "/\(legacy.dropLast())/x", "//\(legacy)/x"]
+        }
+        for path in paths {
+            let got = AppArmorMergedUsr.spellings(of: Array(path.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            // The root directories themselves (`/bin`) are legacy too: a directory rule on them.
+            let expected = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"].contains(path) ? [path, "/usr" + path] : usrSpellings(path)
+            #expect(got == expected, "\(path)")
         }
     }
 

@@ -163,6 +163,27 @@ import Testing
         #expect(got.sorted() == expected.sorted(), "seed \(seed)")
     }
 
+    /// The AppArmor plan's table against a dictionary and a list of first insertions, on random
+    /// updates that often repeat the key just inserted (rules come sorted by path).
+    @Test(arguments: 0..<10) func insertionOrderedTableMatchesADictionary(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        var table = InsertionOrderedTable<Int, [Int]>()
+        var reference: [Int: [Int]] = [:], order: [Int] = []
+        var last = 0
+        for step in 0..<Int.random(in: 0...300, using: &random) {
+            let key = Bool.random(using: &random) ? last : Int.random(in: 0..<40, using: &random)
+            last = key
+            table.update(key, initial: [-1]) { $0.append(step) }
+            if reference[key] == nil { order.append(key) }
+            reference[key, default: [-1]].append(step)
+        }
+        #expect(table.count == order.count, "seed \(seed)")
+        let sorted = table.sorted()
+        #expect(sorted.map(\.key) == order.sorted(), "seed \(seed)")
+        #expect(sorted.allSatisfy { reference[$0.key] == $0.value }, "seed \(seed)")
+        #expect(table.sorted { a, b in order.firstIndex(of: a)! < order.firstIndex(of: b)! }.map(\.key) == order)
+    }
+
     @Test(arguments: 0..<20) func sortedByKeyMatchesSortKey(seed: Int) {
         var random = SplitMix(seed: UInt64(seed))
         let paths: [String?] = [nil, "/a", "/a/b", "/ab", "/a\u{E9}", "/ae\u{301}", "C:\\x", ""]

@@ -137,8 +137,8 @@ struct AppArmorPattern: Hashable, Comparable {
         AppArmorEncoding.escape(literal, into: &bytes)
         switch shape {
         case .exact: break
-        case .below: bytes += [0x2A, 0x2A]                    // **
-        case .selfAndBelow: bytes += [0x7B, 0x2C, 0x2A, 0x2A, 0x7D]  // {,**}
+        case .below: bytes.appendUTF8("**")
+        case .selfAndBelow: bytes.appendUTF8("{,**}")
         }
         bytes.append(0x22)
     }

@@ -15,12 +15,19 @@ enum AppArmorMergedUsr {
 
     /// `path` and, when it lies under a legacy directory, the same path under `/usr` (bytes).
     static func spellings(of path: [UInt8]) -> [[UInt8]] {
+        usrSpelling(of: path).map { [path, $0] } ?? [path]
+    }
+
+    /// The same path under `/usr` when `path` lies under a legacy directory, or nil.
+    static func usrSpelling(of path: [UInt8]) -> [UInt8]? {
+        guard path.count > 3, path[1] == UInt8(ascii: "b") || path[1] == UInt8(ascii: "s") || path[1] == UInt8(ascii: "l")
+        else { return nil }  // the usual case, decided on one byte
         for root in legacyRoots where path.starts(with: root) {
             if path.count == root.count || path[root.count] == UInt8(ascii: "/") {
-                return [path, usr + path]
+                return usr + path
             }
         }
-        return [path]
+        return nil
     }
 
     static let legacyRoots = legacyDirectories.map { Array("/\($0)".utf8) }

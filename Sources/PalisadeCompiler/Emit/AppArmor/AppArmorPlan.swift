@@ -79,18 +79,24 @@ struct AppArmorPlan {
             diagnostics.append(.error("\(name): a directory rule's path must end with '/'", at: at, backend: .apparmor))
             return
         }
-        for spelling in AppArmorMergedUsr.spellings(of: Array(path.utf8)) {
-            let pattern: AppArmorPattern = isDirectory ? .below(spelling) : .file(spelling)
-            switch rule.decision {
-            case .deny:
-                denies.update(pattern, initial: []) { $0.append(at) }
-            case .allow:
-                allows.update(pattern, initial: Allow(mapsCode: false, sources: [])) { entry in
-                    entry.mapsCode = entry.mapsCode || rule.fileKind != .script
-                    entry.sources.append(at)
-                }
-                protect(isDirectory ? .selfAndBelow(spelling) : .file(spelling))
+        let literal = Array(path.utf8)
+        add(literal, rule, isDirectory: isDirectory, at: at)
+        if let usr = AppArmorMergedUsr.usrSpelling(of: literal) { add(usr, rule, isDirectory: isDirectory, at: at) }
+    }
+
+    /// One spelling of a rule's path.
+    private mutating func add(_ spelling: [UInt8], _ rule: ResolvedRule, isDirectory: Bool, at: SourceLocation) {
+        let pattern: AppArmorPattern = isDirectory ? .below(spelling) : .file(spelling)
+        switch rule.decision {
+        case .deny:
+            denies.update(pattern, initial: []) { $0.append(at) }
+        case .allow:
+            let mapsCode = rule.fileKind != .script
+            allows.update(pattern, initial: Allow(mapsCode: false, sources: [])) { entry in
+                entry.mapsCode = entry.mapsCode || mapsCode
+                entry.sources.append(at)
             }
+            protect(isDirectory ? .selfAndBelow(spelling) : .file(spelling))
         }
     }
 

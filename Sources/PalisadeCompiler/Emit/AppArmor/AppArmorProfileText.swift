@@ -56,22 +56,22 @@ enum AppArmorProfileText {
         /// One line: indented, or empty.
         func line(_ a: String, _ b: String = "", _ c: String = "", _ d: String = "") {
             if a.isEmpty && b.isEmpty { text.append(0x0A); return }
-            text += indent.utf8
-            text += a.utf8
-            text += b.utf8
-            text += c.utf8
-            text += d.utf8
+            text.appendUTF8(indent)
+            text.appendUTF8(a)
+            text.appendUTF8(b)
+            text.appendUTF8(c)
+            text.appendUTF8(d)
             text.append(0x0A)
         }
         func comment(_ message: String) { line("# ", AppArmorEncoding.comment(message)) }
         /// `<indent><prefix>"<pattern>"<rest>`, the pattern written straight into the text.
         func rule(_ prefix: String, _ pattern: AppArmorPattern, _ rest: String, _ more: String = "", _ end: String = "") {
-            text += indent.utf8
-            text += prefix.utf8
+            text.appendUTF8(indent)
+            text.appendUTF8(prefix)
             pattern.appendText(to: &text)
-            text += rest.utf8
-            text += more.utf8
-            text += end.utf8
+            text.appendUTF8(rest)
+            text.appendUTF8(more)
+            text.appendUTF8(end)
             text.append(0x0A)
         }
         func sources(_ locations: [SourceLocation]) -> String {
@@ -86,11 +86,11 @@ enum AppArmorProfileText {
                 comment(sources(locations))
                 return
             }
-            text += indent.utf8
-            text += "# ".utf8
-            text += locations[0].file.utf8
+            text.appendUTF8(indent)
+            text.appendUTF8("# ")
+            text.appendUTF8(locations[0].file)
             text.append(UInt8(ascii: ":"))
-            text += String(locations[0].line).utf8
+            text.appendDecimal(locations[0].line)
             text.append(0x0A)
         }
 

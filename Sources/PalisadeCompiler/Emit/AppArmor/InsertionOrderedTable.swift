@@ -23,12 +23,17 @@ struct InsertionOrderedTable<Key: Hashable, Value> {
 
     /// Changes the value of `key`, inserting `initial` first when the key is new.
     mutating func update(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
-        if let position = positions[key] {
+        // One hash of the key: the defaulting subscript finds the bucket or makes it, in place.
+        let next = keys.count
+        let position = { (position: inout Int) -> Int in
+            if position < 0 { position = next }
+            return position
+        }(&positions[key, default: -1])
+        if position < next {
             change(&values[position])
         } else {
             var value = initial()
             change(&value)
-            positions[key] = keys.count
             keys.append(key)
             values.append(value)
         }
