@@ -17,33 +17,8 @@ public enum EndpointPathCheck {
         }
         switch platform {
         case .linux:
-            guard path.utf8.first == 0x2F else { return "is relative; Linux endpoint paths start with '/'" }
-            // Components after the leading '/': '..', '.', and empty ones other than the last.
-            var dotDot = false, dot = false, emptyInner = false
-            var start = 1, index = 1
-            let bytes = path.utf8
-            var position = bytes.index(after: bytes.startIndex)
-            var previous: (UInt8, UInt8) = (0, 0)  // the component's first two bytes
-            while true {
-                let atEnd = position == bytes.endIndex
-                if atEnd || bytes[position] == 0x2F {
-                    let length = index - start
-                    if length == 2 && previous == (0x2E, 0x2E) { dotDot = true }
-                    if length == 1 && previous.0 == 0x2E { dot = true }
-                    if length == 0 && !atEnd { emptyInner = true }
-                    if atEnd { break }
-                    start = index + 1
-                } else if index - start < 2 {
-                    if index == start { previous = (bytes[position], 0) } else { previous.1 = bytes[position] }
-                }
-                index += 1
-                position = bytes.index(after: position)
-            }
-            if dotDot { return "contains a '..' component" }
-            if dot { return "contains a '.' component" }
-            if emptyInner || (!isDirectory && path.utf8.last == 0x2F && path != "/") {
-                return isDirectory ? "contains an empty component ('//')" : "ends with '/' or contains '//'; name a file"
-            }
+            var path = path  // withUTF8 makes a bridged string contiguous first
+            if let problem = path.withUTF8({ linuxProblem(with: $0, isDirectory: isDirectory) }) { return problem }
         case .windows:
             if path.contains("/") { return "contains '/'; Windows paths use '\\'" }
             let components = path.split(separator: "\\", omittingEmptySubsequences: false)
@@ -58,6 +33,33 @@ public enum EndpointPathCheck {
             if path.unicodeScalars.contains(where: { "<>\"|?".unicodeScalars.contains($0) }) {
                 return "contains a character Windows forbids in paths (< > \" | ?)"
             }
+        }
+        return nil
+    }
+}
+
+extension EndpointPathCheck {
+    /// The Linux part of ``problem(with:platform:isDirectory:)``, on the path's bytes.
+    static func linuxProblem(with bytes: UnsafeBufferPointer<UInt8>, isDirectory: Bool) -> String? {
+        guard bytes.first == 0x2F else { return "is relative; Linux endpoint paths start with '/'" }
+        // Components after the leading '/': '..', '.', and empty ones other than the last.
+        var dotDot = false, dot = false, emptyInner = false
+        var start = 1  // of the current component
+        for index in 1...bytes.count {
+            let atEnd = index == bytes.count
+            guard atEnd || bytes[index] == 0x2F else { continue }
+            switch index - start {
+            case 0: if !atEnd { emptyInner = true }
+            case 1: if bytes[start] == 0x2E { dot = true }
+            case 2: if bytes[start] == 0x2E && bytes[start + 1] == 0x2E { dotDot = true }
+            default: break
+            }
+            start = index + 1
+        }
+        if dotDot { return "contains a '..' component" }
+        if dot { return "contains a '.' component" }
+        if emptyInner || (!isDirectory && bytes.last == 0x2F && bytes.count > 1) {
+            return isDirectory ? "contains an empty component ('//')" : "ends with '/' or contains '//'; name a file"
         }
         return nil
     }
