@@ -65,19 +65,22 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
     /// characters are single bytes in UTF-8, so they can be found and escaped byte by byte; runs
     /// between them are copied in one append.
     public static func appendSingleLine(_ utf8: [UInt8], to out: inout [UInt8]) {
-        utf8.withUnsafeBufferPointer { bytes in
-            var start = 0  // first byte not yet copied
-            while true {
-                let i = ByteScan.firstControl(in: bytes, from: start, or: 0x7F, 0x7F)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                guard i < bytes.count else { return }
-                let hex: StaticString = "0123456789abcdef"
-                out.append(0x5C)
-                out.append(0x78)
-                out.append(hex.utf8Start[Int(bytes[i] >> 4)])
-                out.append(hex.utf8Start[Int(bytes[i] & 0x0F)])
-                start = i + 1
-            }
+        utf8.withUnsafeBufferPointer { appendSingleLine($0, to: &out) }
+    }
+
+    /// ``appendSingleLine(_:to:)`` of bytes in place, into any sink.
+    public static func appendSingleLine<Sink: ByteSink & ~Copyable>(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
+        var start = 0  // first byte not yet copied
+        while true {
+            let i = ByteScan.firstControl(in: bytes, from: start, or: 0x7F, 0x7F)
+            out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            guard i < bytes.count else { return }
+            let hex: StaticString = "0123456789abcdef"
+            out.append(0x5C)
+            out.append(0x78)
+            out.append(hex.utf8Start[Int(bytes[i] >> 4)])
+            out.append(hex.utf8Start[Int(bytes[i] & 0x0F)])
+            start = i + 1
         }
     }
 }

@@ -6,13 +6,16 @@
 /// It is the fast path for large documents (a bundle manifest lists every rule). It does not sort:
 /// callers write members in byte order of their keys, and tests compare the result with
 /// `JSONEncoder` so the two cannot drift apart.
-public struct PrettyJSONWriter {
-    public private(set) var bytes: [UInt8] = []
+public struct PrettyJSONWriter: ~Copyable {
+    private var buffer: ByteBuffer
     private var depth = 0
     /// No member written yet in the innermost open container.
     private var empty = true
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) { buffer = ByteBuffer(capacity: capacity) }
+
+    /// What was written, as an array (one copy).
+    public var bytes: [UInt8] { buffer.array }
 
     // MARK: containers
 
@@ -25,7 +28,7 @@ public struct PrettyJSONWriter {
     public mutating func key(_ name: String) {
         separate()
         string(name)
-        bytes.append(0x20); bytes.append(UInt8(ascii: ":")); bytes.append(0x20)
+        buffer.append(0x20); buffer.append(UInt8(ascii: ":")); buffer.append(0x20)
     }
 
     /// A member name encoded once (quoted, escaped, followed by ` : `), for keys written once per
@@ -56,13 +59,13 @@ public struct PrettyJSONWriter {
     /// Writes a pre-encoded ``Member``.
     public mutating func member(_ member: Member) {
         separate()
-        bytes.append(contentsOf: member.encoded)
+        buffer.append(member.encoded)
     }
 
     /// Starts an object member named by a pre-encoded ``Key``.
     public mutating func key(_ key: Key) {
         separate()
-        bytes.append(contentsOf: key.encoded)
+        buffer.append(key.encoded)
     }
 
     /// A pre-encoded ``Key`` and a string value.
@@ -76,17 +79,17 @@ public struct PrettyJSONWriter {
 
     // MARK: values
 
-    public mutating func string(_ value: String) { Self.appendString(value, to: &bytes) }
+    public mutating func string(_ value: String) { Self.appendString(value, to: &buffer) }
 
     /// `value` as a JSON string, escaped as JSONEncoder escapes it, appended to `out`.
-    public static func appendString(_ value: String, to out: inout [UInt8]) {
+    public static func appendString<Sink: ByteSink & ~Copyable>(_ value: String, to out: inout Sink) {
         out.append(0x22)
         var value = value
         value.withUTF8 { utf8 in
             var start = 0  // first byte not yet copied
             while true {
                 let i = ByteScan.firstControl(in: utf8, from: start, or: 0x22, 0x5C)  // or `"`, `\`
-                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
+                if start < i { out.append(bytes: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
                 guard i < utf8.count else { break }
                 escape(utf8[i], to: &out)
                 start = i + 1
@@ -95,9 +98,9 @@ public struct PrettyJSONWriter {
         out.append(0x22)
     }
 
-    public mutating func integer<T: BinaryInteger>(_ value: T) { bytes.appendDecimal(value) }
+    public mutating func integer<T: BinaryInteger>(_ value: T) { buffer.appendDecimal(value) }
 
-    public mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    public mutating func bool(_ value: Bool) { buffer.appendUTF8(value ? "true" : "false") }
 
     /// `key` and a string value, in one call.
     public mutating func member(_ name: String, _ value: String) {
@@ -106,26 +109,26 @@ public struct PrettyJSONWriter {
     }
 
     /// Ends the document with a newline, as bundle files do.
-    public mutating func finish() { bytes.append(0x0A) }
+    public mutating func finish() { buffer.append(0x0A) }
 
     // MARK: layout
 
     private mutating func open(_ bracket: UInt8) {
-        bytes.append(bracket)
+        buffer.append(bracket)
         depth += 1
         empty = true
     }
 
     private mutating func close(_ bracket: UInt8) {
         depth -= 1
-        if empty { bytes.append(0x0A) }
+        if empty { buffer.append(0x0A) }
         newline()
-        bytes.append(bracket)
+        buffer.append(bracket)
         empty = false  // the container just closed was a member of its parent
     }
 
     private mutating func separate() {
-        if !empty { bytes.append(UInt8(ascii: ",")) }
+        if !empty { buffer.append(UInt8(ascii: ",")) }
         empty = false
         newline()
     }
@@ -136,14 +139,14 @@ public struct PrettyJSONWriter {
     private mutating func newline() {
         let count = 1 + 2 * depth
         if count <= Self.indentation.count {
-            Self.indentation.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
+            Self.indentation.withUnsafeBufferPointer { buffer.append(bytes: UnsafeBufferPointer(rebasing: $0[..<count])) }
         } else {
-            bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+            buffer.append(0x0A)
+            for _ in 0..<(2 * depth) { buffer.append(0x20) }
         }
     }
 
-    private static func escape(_ byte: UInt8, to out: inout [UInt8]) {
+    private static func escape<Sink: ByteSink & ~Copyable>(_ byte: UInt8, to out: inout Sink) {
         out.append(0x5C)
         switch byte {
         case 0x22: out.append(0x22)

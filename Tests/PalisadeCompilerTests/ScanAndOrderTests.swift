@@ -69,7 +69,7 @@ import Testing
         }
     }
 
-    /// AppArmor's escaper for arrays copies runs; the generic one goes byte by byte: the same bytes.
+    /// AppArmor's escaper copies runs (into a growing buffer here); the other goes byte by byte: the same bytes.
     @Test func appArmorEscapeOfArraysMatchesTheGenericOne() {
         var random = SplitMix(seed: 3)
         let inputs = [Array(0...255).map(UInt8.init)] + (0..<200).map { _ in
@@ -78,10 +78,12 @@ import Testing
             }
         }
         for bytes in inputs {
-            var fast: [UInt8] = [], generic: [UInt8] = []
+            var fast = ByteBuffer(capacity: 1), array: [UInt8] = [], bytewise: [UInt8] = []
             AppArmorEncoding.escape(bytes, into: &fast)
-            AppArmorEncoding.escape(bytes.lazy.map { $0 }, into: &generic)
-            #expect(fast == generic, "\(bytes)")
+            AppArmorEncoding.escape(bytes, into: &array)
+            AppArmorEncoding.escapeBytewise(bytes, into: &bytewise)
+            #expect(fast.array == bytewise, "\(bytes)")
+            #expect(array == bytewise, "\(bytes)")
         }
     }
 
@@ -92,6 +94,40 @@ import Testing
             #expect(text.containsUTF8Byte(where: control) == text.utf8.contains(where: control), "\(text.debugDescription)")
             #expect(text.allUTF8Bytes { $0 < 0x80 } == text.utf8.allSatisfy { $0 < 0x80 }, "\(text.debugDescription)")
         }
+    }
+}
+
+/// The emitters' output buffer against an array fed the same appends.
+@Suite struct ByteBufferTests {
+    @Test(arguments: [1, 16, 1000]) func appendsMatchAnArray(capacity: Int) {
+        var random = SplitMix(seed: UInt64(capacity))
+        var buffer = ByteBuffer(capacity: capacity)
+        var expected: [UInt8] = []
+        #expect(buffer.isEmpty && buffer.last == nil)
+        let texts = ["", "a", "caf\u{E9}", String(repeating: "xyz", count: 50), "\u{1D11E}"]
+        for step in 0..<2_000 {
+            switch Int.random(in: 0..<5, using: &random) {
+            case 0:
+                let byte = UInt8.random(in: 0...255, using: &random)
+                buffer.append(byte); expected.append(byte)
+            case 1:
+                let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                buffer.append(bytes); expected += bytes
+            case 2:
+                let text = texts.randomElement(using: &random)!, limit = Int.random(in: 0...10, using: &random)
+                buffer.appendUTF8(text, maxBytes: limit); expected += text.utf8.prefix(limit)
+            case 3:
+                let value = [0, -1, 7, 1_000, Int.min, Int.max, step].randomElement(using: &random)!
+                buffer.appendDecimal(value); expected += String(value).utf8
+            default:
+                if Int.random(in: 0..<50, using: &random) == 0 { buffer.removeAll(); expected.removeAll() }
+            }
+            #expect(buffer.count == expected.count && buffer.last == expected.last)
+        }
+        #expect(buffer.array == expected)
+        #expect(buffer.withUnsafeBytes { Array($0) } == expected)
+        buffer.appendDecimal(UInt64.max)
+        #expect(buffer.array == expected + Array("18446744073709551615".utf8))
     }
 }
 

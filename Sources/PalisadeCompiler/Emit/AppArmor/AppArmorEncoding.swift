@@ -29,7 +29,7 @@ enum AppArmorEncoding {
     static func escaped<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount + 16)
-        escape(bytes, into: &out)
+        escapeBytewise(bytes, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -37,25 +37,25 @@ enum AppArmorEncoding {
     private static let safeBytes: [Bool] = (0...255).map { isSafe(UInt8($0)) }
 
     /// Appends `bytes` escaped as ``escaped(_:)`` writes them: runs of safe bytes in one copy.
-    static func escape(_ bytes: [UInt8], into out: inout [UInt8]) {
+    static func escape<Sink: ByteSink & ~Copyable>(_ bytes: [UInt8], into out: inout Sink) {
         safeBytes.withUnsafeBufferPointer { safe in
             bytes.withUnsafeBufferPointer { bytes in
                 var start = 0  // first byte not yet copied
                 for i in bytes.indices where !safe[Int(bytes[i])] {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                    out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start..<i]))
                     out.append(UInt8(ascii: "\\"))
                     out.append(0x30 + (bytes[i] >> 6))
                     out.append(0x30 + (bytes[i] >> 3 & 7))
                     out.append(0x30 + (bytes[i] & 7))
                     start = i + 1
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+                out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start...]))
             }
         }
     }
 
-    /// Appends `bytes` escaped as ``escaped(_:)`` writes them.
-    static func escape<Bytes: Sequence>(_ bytes: Bytes, into out: inout [UInt8]) where Bytes.Element == UInt8 {
+    /// Appends `bytes` escaped as ``escaped(_:)`` writes them, one byte at a time, from any sequence.
+    static func escapeBytewise<Bytes: Sequence>(_ bytes: Bytes, into out: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
             if isSafe(byte) {
                 out.append(byte)
@@ -132,7 +132,7 @@ struct AppArmorPattern: Hashable, Comparable {
     }
 
     /// Appends the quoted AppArmor word: encoded literal, then the shape's raw glob.
-    func appendText(to bytes: inout [UInt8]) {
+    func appendText<Sink: ByteSink & ~Copyable>(to bytes: inout Sink) {
         bytes.append(0x22)
         AppArmorEncoding.escape(literal, into: &bytes)
         switch shape {

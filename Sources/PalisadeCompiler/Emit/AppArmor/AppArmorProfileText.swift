@@ -51,8 +51,7 @@ enum AppArmorProfileText {
     }
 
     static func body(_ plan: AppArmorPlan, indent: String) -> [UInt8] {
-        var text: [UInt8] = []
-        text.reserveCapacity(4096 + plan.allows.count * 160 + plan.writeProtected.count * 80)
+        var text = ByteBuffer(capacity: 4096 + plan.allows.count * 160 + plan.writeProtected.count * 80)
         /// One line: indented, or empty.
         func line(_ a: String, _ b: String = "", _ c: String = "", _ d: String = "") {
             if a.isEmpty && b.isEmpty { text.append(0x0A); return }
@@ -141,6 +140,6 @@ enum AppArmorProfileText {
             line("audit deny ", AppArmorEncoding.quoted(directory), " w,")
         }
 
-        return text
+        return text.array
     }
 }

@@ -221,7 +221,7 @@ struct FapolicydPlan {
         return String(decoding: text, as: UTF8.self)
     }
 
-    static func describe(_ rule: ResolvedRule, into text: inout [UInt8]) {
+    static func describe<Sink: ByteSink & ~Copyable>(_ rule: ResolvedRule, into text: inout Sink) {
         text.appendUTF8(rule.decision.rawValue)
         text.append(0x20)
         text.appendUTF8(rule.provenance.source)
@@ -245,7 +245,7 @@ struct FapolicydPlan {
 
     /// The comment above a rule: where it was written and what it is, e.g.
     /// `policies/acme.swift:12 deny binary '/usr/local/bin/x' sha256 0123456789ab… (reason)`.
-    static func origin(_ rule: ResolvedRule, into text: inout [UInt8]) {
+    static func origin<Sink: ByteSink & ~Copyable>(_ rule: ResolvedRule, into text: inout Sink) {
         text.appendUTF8(rule.provenance.location.file)
         text.append(0x3A)
         text.appendDecimal(rule.provenance.location.line)

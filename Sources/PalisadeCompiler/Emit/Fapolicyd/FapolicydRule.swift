@@ -28,7 +28,7 @@ public struct FapolicydRule: Hashable, Sendable {
         case trusted
 
         /// Appends the field as the rule line writes it, e.g. `path=/usr/bin/a`.
-        func append(to line: inout [UInt8]) {
+        func append<Sink: ByteSink & ~Copyable>(to line: inout Sink) {
             switch self {
             case .all: line.appendUTF8("all")
             case .path(let p): line.appendUTF8("path="); line.appendUTF8(p)
@@ -51,7 +51,7 @@ public struct FapolicydRule: Hashable, Sendable {
     }
 
     /// Appends the rule as a line, without the LF.
-    func append(to line: inout [UInt8]) {
+    func append<Sink: ByteSink & ~Copyable>(to line: inout Sink) {
         line.appendUTF8(decision.rawValue)
         line.appendUTF8(" perm=execute all : ")
         object.append(to: &line)

@@ -7,8 +7,7 @@ import PalisadeModel
 /// trust rule, then the catch-all.
 enum FapolicydRulesFile {
     static func render(_ plan: FapolicydPlan, customerID: String, mode: Mode) -> [UInt8] {
-        var text: [UInt8] = []
-        text.reserveCapacity(1024 + (plan.denials.count + plan.allows.count) * 240)
+        var text = ByteBuffer(capacity: 1024 + (plan.denials.count + plan.allows.count) * 240)
         func line(_ value: String) {
             text.appendUTF8(value)
             text.append(0x0A)
@@ -25,19 +24,19 @@ enum FapolicydRulesFile {
         case .audit:
             line("# Audit: nothing here blocks. What enforce mode would deny is allow_log (syslog and audit).")
         }
-        var origin: [UInt8] = []
+        var origin = ByteBuffer()
         func section(_ title: String, _ planned: FapolicydPlannedLines) {
             guard !planned.isEmpty else { return }
             line("#")
             line("# " + title)
             planned.text.withUnsafeBufferPointer { rules in
                 for (bytes, source) in planned.lines {
-                    origin.removeAll(keepingCapacity: true)
+                    origin.removeAll()
                     FapolicydPlan.origin(plan.sources[source], into: &origin)
                     text.appendUTF8("# ")
-                    Diagnostic.appendSingleLine(origin, to: &text)  // control characters as \xNN
+                    origin.withUnsafeBytes { Diagnostic.appendSingleLine($0, to: &text) }  // control characters as \xNN
                     text.append(0x0A)
-                    text.append(contentsOf: UnsafeBufferPointer(rebasing: rules[bytes]))
+                    text.append(bytes: UnsafeBufferPointer(rebasing: rules[bytes]))
                     text.append(0x0A)
                 }
             }
@@ -51,6 +50,6 @@ enum FapolicydRulesFile {
         line(mode == .enforce ? "# Everything else is denied (fapolicyd allows what no rule matches)."
                               : "# Everything else would be denied in enforce mode: logged, allowed.")
         line(plan.catchAll.line)
-        return text
+        return text.array
     }
 }

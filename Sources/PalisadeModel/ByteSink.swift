@@ -1,16 +1,33 @@
-extension Array where Element == UInt8 {
+/// Where emitters write bytes: an `[UInt8]`, or a ``ByteBuffer`` for the large files. Writers
+/// that are generic over it are specialized for each in optimized builds.
+public protocol ByteSink: ~Copyable {
+    mutating func append(_ byte: UInt8)
+    mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    @inlinable
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+extension ByteSink where Self: ~Copyable {
     /// Appends the UTF-8 bytes of `text` (at most `maxBytes` of them) in one copy from the
     /// string's own storage. `bytes += text.utf8` goes through the generic sequence path, which
     /// cost several times more in the emitters, where it runs a dozen times per rule.
     @inlinable
     public mutating func appendUTF8(_ text: String, maxBytes: Int = .max) {
-        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
-            append(contentsOf: UnsafeBufferPointer(rebasing: utf8.prefix(maxBytes)))
+        var copied = false
+        _ = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            append(bytes: UnsafeBufferPointer(rebasing: utf8.prefix(maxBytes)))
+            copied = true
         }
-        if copied == nil { append(contentsOf: text.utf8.prefix(maxBytes)) }
+        if !copied {
+            for byte in text.utf8.prefix(maxBytes) { append(byte) }
+        }
     }
 
     /// Appends `value` in decimal, as `String(value)` writes it, without making the string.
+    @inlinable
     public mutating func appendDecimal<T: BinaryInteger>(_ value: T) {
         if value < 0 { append(0x2D) }
         var magnitude = UInt64(value.magnitude)
@@ -21,7 +38,7 @@ extension Array where Element == UInt8 {
                 digits[start] = 0x30 + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude != 0
-            append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            append(bytes: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 }
