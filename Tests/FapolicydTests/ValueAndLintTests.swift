@@ -17,6 +17,20 @@ struct ValueEncodingTests {
         #expect((FapolicydValue.ruleValueProblem(value) == nil) == expressible, "\(value.debugDescription)")
     }
 
+    @Test("rule values: every ASCII byte, the length limit and a leading '%', against the rules written out")
+    func ruleValueBytes() {
+        for byte in UInt8(0)...0x7F {
+            let value = "/opt/a" + String(UnicodeScalar(byte)) + "b"
+            let expressible = byte > 0x20 && byte != 0x7F && byte != UInt8(ascii: ",") && byte != UInt8(ascii: "=")
+            #expect((FapolicydValue.ruleValueProblem(value) == nil) == expressible, "byte \(byte)")
+        }
+        #expect(FapolicydValue.ruleValueProblem("/" + String(repeating: "x", count: FapolicydValue.maxPathBytes - 1)) == nil)
+        #expect(FapolicydValue.ruleValueProblem("/" + String(repeating: "x", count: FapolicydValue.maxPathBytes))?
+                .contains("PATH_MAX") == true)
+        #expect(FapolicydValue.ruleValueProblem("%x")?.contains("set name") == true)
+        #expect(FapolicydValue.ruleValueProblem("/opt/%x") == nil)
+    }
+
     @Test("trust paths: space, TAB and % become %20 %09 %25; decoding gives the path back")
     func trustRoundTrip() throws {
         let paths = ["/opt/a b", "/opt/t\tab", "/opt/100%", "/opt/%20literal", "/opt/x,y#z'\"", "/opt/ünï cødé",

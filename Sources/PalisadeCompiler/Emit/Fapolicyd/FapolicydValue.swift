@@ -23,6 +23,13 @@ public enum FapolicydValue {
 
     /// Why `value` cannot be written as the value of a rule field (`path=`, `dir=`), or nil.
     public static func ruleValueProblem(_ value: String) -> String? {
+        // The usual value, decided in one table-driven pass over the string's own bytes.
+        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
+            plainValueBytes.withUnsafeBufferPointer { plain in
+                !bytes.isEmpty && bytes.count <= maxPathBytes && bytes[0] != 0x25 && bytes.allSatisfy { plain[Int($0)] }
+            }
+        }
+        if plain == true { return nil }
         // One pass for what the value contains; reported in a fixed order of importance.
         var nul = false, lineFeed = false, carriageReturn = false, tab = false, control = false
         var space = false, comma = false, equals = false
@@ -54,6 +61,11 @@ public enum FapolicydValue {
         if value.utf8.first == 0x25 { return "starts with '%', which fapolicyd reads as a set name" }
         if count > maxPathBytes { return "is longer than \(maxPathBytes) bytes (PATH_MAX), so it can never match" }
         return nil
+    }
+
+    /// Bytes a rule value may hold anywhere: not a control character, space, `,` or `=`.
+    static let plainValueBytes: [Bool] = (0...255).map { byte in
+        byte > 0x20 && byte != 0x7F && byte != 0x2C && byte != 0x3D
     }
 
     /// A 64-digit lower-case hex SHA-256, exactly as `sha256hash=` and trust files need it.
