@@ -76,7 +76,7 @@ public enum ConflictChecks {
         var isEmpty: Bool { first.isEmpty }
 
         mutating func insert(_ key: ConflictKey, _ index: Int, _ rules: [ResolvedRule]) {
-            if key.byHash { hashHeads.insert(Self.head(key.bytes)) } else { hasPathKeys = true }
+            if key.byHash { hashHeads.insert(key.bytes.withUnsafeBufferPointer(Self.head)) } else { hasPathKeys = true }
             if let existing = first[key], rules[existing].provenance.location <= rules[index].provenance.location { return }
             first[key] = index
         }
@@ -84,13 +84,14 @@ public enum ConflictChecks {
         /// False when rule `index` certainly has no key here.
         func mayContain(_ rules: [ResolvedRule], _ index: Int) -> Bool {
             guard let hash = rules[index].sha256 else { return hasPathKeys }
-            return hashHeads.contains(Self.head(hash.utf8))
+            return hashHeads.contains(hash.utf8.withContiguousStorageIfAvailable(Self.head) ?? Array(hash.utf8).withUnsafeBufferPointer(Self.head))
         }
 
-        /// Up to the first 8 bytes, as an integer.
-        static func head(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        /// Up to the first 8 bytes, as an integer (the first byte lowest).
+        static func head(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            if bytes.count >= 8 { return UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(as: UInt64.self)) }
             var value: UInt64 = 0
-            for (offset, byte) in bytes.prefix(8).enumerated() { value |= UInt64(byte) << (8 * UInt64(offset)) }
+            for (offset, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(offset)) }
             return value
         }
     }
