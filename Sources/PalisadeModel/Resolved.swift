@@ -114,32 +114,44 @@ public struct ResolvedRule: Codable, Hashable, Sendable {
 extension Array where Element == ResolvedRule {
     /// In ``ResolvedRule/sortKey(_:_:)`` order. Sorts indices, so the large rule values move once.
     public func sortedByKey() -> [ResolvedRule] {
-        // The first three parts of the key, taken out once into one byte buffer: comparing them
-        // is integer compares and memcmp, with no String access and no copies of rules.
-        var ranks: [Int] = [], fields: [(path: Range<Int>, hash: Range<Int>)] = [], buffer: [UInt8] = []
-        ranks.reserveCapacity(count)
-        fields.reserveCapacity(count)
-        buffer.reserveCapacity(count * 100)
+        // The first three parts of the key, taken out once: a rank, and where the path and the
+        // hash are in one byte buffer. Comparing them is integer compares and memcmp, with no
+        // String access and no copies of rules.
+        var keys: [RuleSortKey] = []
+        keys.reserveCapacity(count)
+        var buffer = ByteBuffer(capacity: count * 100)
         for index in indices {  // by index: a closure over elements would copy each rule
-            ranks.append((self[index].platform == .linux ? 0 : 2) + (self[index].decision == .deny ? 0 : 1))
-            let pathStart = buffer.count
-            buffer += (self[index].path ?? "").utf8
-            let hashStart = buffer.count
-            buffer += (self[index].sha256 ?? "").utf8
-            fields.append((pathStart..<hashStart, hashStart..<buffer.count))
+            let path = buffer.count
+            buffer.appendUTF8(self[index].path ?? "")
+            let hash = buffer.count
+            buffer.appendUTF8(self[index].sha256 ?? "")
+            keys.append(RuleSortKey(rank: (self[index].platform == .linux ? 0 : 2) + (self[index].decision == .deny ? 0 : 1),
+                            path: path, pathCount: hash - path, hash: hash, hashCount: buffer.count - hash))
         }
-        return buffer.withUnsafeBufferPointer { bytes in
-            func field(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
+        return buffer.withUnsafeBytes { bytes in keys.withUnsafeBufferPointer { keys in
+            func order(_ a: Int, _ aCount: Int, _ b: Int, _ bCount: Int) -> Bool? {
+                ByteOrder.precedes(UnsafeBufferPointer(start: bytes.baseAddress! + a, count: aCount),
+                                   UnsafeBufferPointer(start: bytes.baseAddress! + b, count: bCount))
+            }
             func precedes(_ i: Int, _ j: Int) -> Bool {
-                if ranks[i] != ranks[j] { return ranks[i] < ranks[j] }
-                if let order = ByteOrder.precedes(field(fields[i].path), field(fields[j].path)) { return order }
-                if let order = ByteOrder.precedes(field(fields[i].hash), field(fields[j].hash)) { return order }
+                let (a, b) = (keys[i], keys[j])
+                if a.rank != b.rank { return a.rank < b.rank }
+                if let order = order(a.path, a.pathCount, b.path, b.pathCount) { return order }
+                if let order = order(a.hash, a.hashCount, b.hash, b.hashCount) { return order }
                 return ResolvedRule.sortKey(self[i], self[j])
             }
             if indices.dropFirst().allSatisfy({ !precedes($0, $0 - 1) }) { return self }
             return indices.sorted(by: precedes).map { self[$0] }
-        }
+        } }
     }
+}
+
+/// The leading parts of a rule's sort key, for ``Swift/Array/sortedByKey()``: a rank (platform,
+/// decision), and where the path and the hash are in a byte buffer.
+private struct RuleSortKey {
+    var rank: Int
+    var path: Int, pathCount: Int
+    var hash: Int, hashCount: Int
 }
 
 /// Where a resolved rule came from.
