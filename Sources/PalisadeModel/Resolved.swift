@@ -64,6 +64,7 @@ public struct ResolvedRule: Codable, Hashable, Sendable {
     public var windows: ResolvedWindowsAttributes?
     public var provenance: Provenance
 
+    @inlinable  // resolving makes one per rule: inlined, its arguments move into place without copies
     public init(decision: Decision, platform: Platform, sha256: String? = nil, size: Int64? = nil,
                 path: String? = nil, pathMatch: PathMatch? = nil, fileKind: FileKind? = nil,
                 windows: ResolvedWindowsAttributes? = nil, provenance: Provenance) {
@@ -168,6 +169,7 @@ public struct Provenance: Codable, Hashable, Sendable {
     public var ticket: String?
     public var expires: CalendarDate?
 
+    @inlinable
     public init(location: SourceLocation, source: String, reference: String? = nil, baseline: String? = nil,
                 metadata: RuleMetadata = .init()) {
         self.location = location

@@ -4,6 +4,7 @@ public struct SourceLocation: Codable, Hashable, Sendable, Comparable, CustomStr
     public var file: String
     public var line: Int
 
+    @inlinable
     public init(file: String, line: Int) {
         self.file = file
         self.line = line
