@@ -15,7 +15,20 @@ extension ByteSink where Self: ~Copyable {
     /// string's own storage. `bytes += text.utf8` goes through the generic sequence path, which
     /// cost several times more in the emitters, where it runs a dozen times per rule.
     @inlinable
-    public mutating func appendUTF8(_ text: String, maxBytes: Int = .max) {
+    public mutating func appendUTF8(_ text: String) {
+        var copied = false
+        _ = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            append(bytes: utf8)
+            copied = true
+        }
+        if !copied {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    /// ``appendUTF8(_:)`` of at most the first `maxBytes` bytes.
+    @inlinable
+    public mutating func appendUTF8(_ text: String, maxBytes: Int) {
         var copied = false
         _ = text.utf8.withContiguousStorageIfAvailable { utf8 in
             append(bytes: UnsafeBufferPointer(rebasing: utf8.prefix(maxBytes)))

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PalisadeCompiler
+import PalisadeModel
 import PalisadeTestSupport
 import Testing
 
@@ -29,6 +30,19 @@ struct ValueEncodingTests {
                 .contains("PATH_MAX") == true)
         #expect(FapolicydValue.ruleValueProblem("%x")?.contains("set name") == true)
         #expect(FapolicydValue.ruleValueProblem("/opt/%x") == nil)
+    }
+
+    @Test("rule descriptions abbreviate the hash to its first 12 characters, whatever it holds")
+    func describeAbbreviatesByCharacter() {
+        func described(_ hash: String) -> String {
+            FapolicydPlan.describe(ResolvedRule(decision: .deny, platform: .linux, sha256: hash, path: "/p", pathMatch: .file,
+                                                provenance: Provenance(location: SourceLocation(file: "f", line: 1), source: "sha256")))
+        }
+        let hex = String(repeating: "0123456789abcdef", count: 4)
+        #expect(described(hex) == "deny sha256 '/p' sha256 0123456789ab…")
+        for hash in [String(repeating: "e\u{301}", count: 20), "0123456789a\r\nb", "0123456789ab\u{301}x", "0123456789abe\u{301}", "é", ""] {
+            #expect(described(hash) == "deny sha256 '/p' sha256 \(hash.prefix(12))…", "\(hash.debugDescription)")
+        }
     }
 
     @Test("trust paths: space, TAB and % become %20 %09 %25; decoding gives the path back")

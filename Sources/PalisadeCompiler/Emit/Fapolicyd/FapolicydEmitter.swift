@@ -234,7 +234,10 @@ struct FapolicydPlan {
             text.appendUTF8(" sha256 ")
             // The first 12 characters: the first 12 bytes when the first 13 are printable ASCII
             // (each its own character then), as for every well-formed hash.
-            if hash.utf8.prefix(13).allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            let isPrintable = { (byte: UInt8) in byte >= 0x20 && byte < 0x7F }
+            let printableHead = hash.utf8.withContiguousStorageIfAvailable { $0.prefix(13).allSatisfy(isPrintable) }
+                ?? hash.utf8.prefix(13).allSatisfy(isPrintable)
+            if printableHead {
                 text.appendUTF8(hash, maxBytes: 12)
             } else {
                 text.appendUTF8(String(hash.prefix(12)))
