@@ -166,7 +166,7 @@ public struct Resolver: Sendable {
                                                 windows: windowsAttributes(rule, path: endpointPath, kind: nil, hash: nil),
                                                 provenance: provenance(nil))
                 WindowsResolution.addLiteralHash(to: &resolvedRule)
-                rules.append(resolvedRule)
+                rules.append(consume resolvedRule)  // moved, not copied (a retain per string)
 
             case .path(let endpointPath):
                 rules.append(ResolvedRule(decision: rule.decision, platform: rule.platform, path: endpointPath,
