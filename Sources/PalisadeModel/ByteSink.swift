@@ -11,9 +11,9 @@ extension Array: ByteSink where Element == UInt8 {
 }
 
 extension ByteSink where Self: ~Copyable {
-    /// Appends the UTF-8 bytes of `text` (at most `maxBytes` of them) in one copy from the
-    /// string's own storage. `bytes += text.utf8` goes through the generic sequence path, which
-    /// cost several times more in the emitters, where it runs a dozen times per rule.
+    /// Appends the UTF-8 bytes of `text` in one copy from the string's own storage.
+    /// `bytes += text.utf8` goes through the generic sequence path, which cost several times
+    /// more in the emitters, where it runs a dozen times per rule.
     @inlinable
     public mutating func appendUTF8(_ text: String) {
         var copied = false
