@@ -141,8 +141,32 @@ public struct FileHasher: Sendable {
         let (listing, hashed) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks, progress: progress)
         var outcomes = hashed
         outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
-        outcomes.sort { $0.path < $1.path }
-        return outcomes
+        return Self.sortedByPath(outcomes)
+    }
+
+    /// `outcomes` in path byte order (stable). Indices are sorted against one buffer holding
+    /// every path, so no outcome is copied until the result is built: sorting the outcomes
+    /// themselves copied two of them (a retain for each array and string inside) per comparison,
+    /// a tenth of the run on 50,000 small files.
+    static func sortedByPath(_ outcomes: [HashOutcome]) -> [HashOutcome] {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        bytes.reserveCapacity(outcomes.count * 64)
+        ranges.reserveCapacity(outcomes.count)
+        for index in outcomes.indices {
+            let start = bytes.count
+            bytes.append(contentsOf: outcomes[index].path.bytes)
+            ranges.append(start..<bytes.count)
+        }
+        let order = bytes.withUnsafeBufferPointer { bytes in
+            ranges.withUnsafeBufferPointer { ranges in
+                outcomes.indices.sorted { a, b in
+                    RawPath.precedes(UnsafeBufferPointer(rebasing: bytes[ranges[a]]), UnsafeBufferPointer(rebasing: bytes[ranges[b]]))
+                }
+            }
+        }
+        if order.indices.allSatisfy({ order[$0] == $0 }) { return outcomes }
+        return order.map { outcomes[$0] }
     }
 
     /// Lists `operands` and hashes the regular files that `select` picks (all by default) while

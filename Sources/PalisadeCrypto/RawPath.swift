@@ -38,16 +38,17 @@ public struct RawPath: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// more time in the generic element-by-element comparison than in anything else but hashing.
     /// (PalisadeModel's `ByteOrder` does the same for Strings; this module does not depend on it.)
     static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                let common = min(x.count, y.count)
-                if common > 0 {
-                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
-                    if order != 0 { return order < 0 }
-                }
-                return x.count < y.count
-            }
+        a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in precedes(x, y) } }
+    }
+
+    /// ``precedes(_:_:)`` of bytes in place.
+    static func precedes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(x.count, y.count)
+        if common > 0 {
+            let order = memcmp(x.baseAddress!, y.baseAddress!, common)
+            if order != 0 { return order < 0 }
         }
+        return x.count < y.count
     }
 
     /// `self/name`, without doubling a trailing slash.

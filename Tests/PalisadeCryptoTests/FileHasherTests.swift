@@ -5,6 +5,24 @@ import Testing
 
 @Suite("File-hashing engine")
 struct FileHasherTests {
+    /// The index sort against sorting the outcomes themselves, on random paths with repeats
+    /// (equal paths keep their order) and prefixes of one another.
+    @Test(arguments: 0..<10) func outcomesSortByPathBytesStably(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let names: [[UInt8]] = [[], [0x61], [0x61, 0x2F, 0x62], [0x61, 0x2D], [0xFF], [0x61, 0x00], [0x7A, 0x7A, 0x7A]]
+        let problems: [FileProblem] = [.notFound, .permissionDenied, .symlink, .symlinkLoop, .isDirectory]
+        let outcomes = (0..<Int.random(in: 0...300, using: &random)).map { _ in
+            HashOutcome(path: RawPath(bytes: [0x2F] + names.randomElement(using: &random)! + names.randomElement(using: &random)!),
+                        result: .failure(problems.randomElement(using: &random)!))
+        }
+        let expected = outcomes.enumerated().sorted { a, b in
+            a.element.path != b.element.path ? a.element.path < b.element.path : a.offset < b.offset
+        }.map(\.element)
+        let got = FileHasher.sortedByPath(outcomes)
+        #expect(got.map(\.path) == expected.map(\.path), "seed \(seed)")
+        #expect(got.map(\.problem) == expected.map(\.problem), "seed \(seed): equal paths keep their order")
+    }
+
     @Test func hashesInDeterministicSortedOrder() throws {
         let dir = try TemporaryDirectory()
         var expected: [String: String] = [:]
