@@ -315,7 +315,13 @@ public struct FileHasher: Sendable {
 /// Files listed and not yet taken, largest first; workers wait on it until the walk has finished.
 private final class WorkQueue: @unchecked Sendable {
     private struct State {
-        var heap: [FileEntry] = []  // a max-heap by size
+        /// Every file pushed, in order; taken ones are cleared.
+        var entries: [FileEntry?] = []
+        /// Each file's size, by position in `entries`.
+        var sizes: [Int64] = []
+        /// A max-heap by size of positions in `entries`: sifting compares integers and moves
+        /// integers, instead of copying file entries (a retain per path).
+        var heap: [Int] = []
         var finished = false
         var listed = 0
         var listedBytes: Int64 = 0
@@ -330,11 +336,13 @@ private final class WorkQueue: @unchecked Sendable {
         state.withLock { state in
             state.listed += 1
             state.listedBytes += entry.size
-            state.heap.append(entry)
+            state.heap.append(state.entries.count)
+            state.sizes.append(entry.size)
+            state.entries.append(entry)
             var child = state.heap.count - 1
             while child > 0 {
                 let parent = (child - 1) / 2
-                guard state.heap[parent].size < state.heap[child].size else { break }
+                guard state.sizes[state.heap[parent]] < state.sizes[state.heap[child]] else { break }
                 state.heap.swapAt(parent, child)
                 child = parent
             }
@@ -362,14 +370,16 @@ private final class WorkQueue: @unchecked Sendable {
                     while true {
                         let left = 2 * parent + 1, right = left + 1
                         var largest = parent
-                        if left < state.heap.count && state.heap[left].size > state.heap[largest].size { largest = left }
-                        if right < state.heap.count && state.heap[right].size > state.heap[largest].size { largest = right }
+                        if left < state.heap.count && state.sizes[state.heap[left]] > state.sizes[state.heap[largest]] { largest = left }
+                        if right < state.heap.count && state.sizes[state.heap[right]] > state.sizes[state.heap[largest]] { largest = right }
                         if largest == parent { break }
                         state.heap.swapAt(parent, largest)
                         parent = largest
                     }
                 }
-                return (top, false)
+                let entry = state.entries[top]
+                state.entries[top] = nil  // the worker owns it now
+                return (entry, false)
             }
             if let entry { return entry }
             if finished {
