@@ -103,12 +103,14 @@ public struct TreeWalker: Sendable {
                 case .failure(let problem):
                     listing.problems.append(Problem(path: path, problem: problem))
                 case .success(let entries):
-                    // Reverse so that popLast() visits names in ascending order.
-                    for entry in entries.sorted(by: { RawPath.precedes($0.name, $1.name) }).reversed() {
-                        let child = path.appending(entry.name)
+                    // Reverse so that popLast() visits names in ascending order. Indices are
+                    // sorted: sorting the entries moved each name and status in every step.
+                    let order = entries.indices.sorted { RawPath.precedes(entries[$0].name, entries[$1].name) }
+                    for index in order.reversed() {
+                        let child = path.appending(entries[index].name)
                         // A path the kernel cannot take (PATH_MAX) gets lstat by path, and so the
                         // same ENAMETOOLONG report as before, instead of a status it could not use.
-                        let status = child.bytes.count < Int(PATH_MAX) ? entry.status : nil
+                        let status = child.bytes.count < Int(PATH_MAX) ? entries[index].status : nil
                         pending.append(Pending(path: child, isOperand: false, status: status))
                     }
                 }
