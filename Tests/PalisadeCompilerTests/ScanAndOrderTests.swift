@@ -50,7 +50,7 @@ import Testing
     /// The word-at-a-time search against the plain loop: every byte value at every position of
     /// buffers around the word size, on printable, high-byte and control backgrounds.
     @Test func firstControlMatchesTheByteLoop() {
-        for (x, y) in [(UInt8(0x7F), UInt8(0x7F)), (0x22, 0x5C)] {
+        for (x, y, high) in [(UInt8(0x7F), UInt8(0x7F), false), (0x22, 0x5C, false), (0x7F, 0x7F, true)] {
             for background in [UInt8(0x61), 0x20, 0x7E, 0xC3, 0xFF, 0x1F] {
                 for count in 0...19 {
                     for position in 0..<max(count, 1) {
@@ -58,8 +58,12 @@ import Testing
                             var bytes = [UInt8](repeating: background, count: count)
                             if count > 0 { bytes[position] = UInt8(value) }
                             for start in [0, min(3, count), count] {
-                                let expected = bytes.indices.dropFirst(start).first { bytes[$0] < 0x20 || bytes[$0] == x || bytes[$0] == y } ?? count
-                                let got = bytes.withUnsafeBufferPointer { ByteScan.firstControl(in: $0, from: start, or: x, y) }
+                                let expected = bytes.indices.dropFirst(start).first {
+                                    bytes[$0] < 0x20 || bytes[$0] == x || bytes[$0] == y || (high && bytes[$0] >= 0x80)
+                                } ?? count
+                                let got = bytes.withUnsafeBufferPointer {
+                                    ByteScan.firstControl(in: $0, from: start, or: x, y, orHighBytes: high)
+                                }
                                 if got != expected { Issue.record("\(bytes) from \(start): \(got), expected \(expected)") }
                             }
                         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import PalisadeModel
 
 /// Checks rules and trust files against fapolicyd 1.1.7's grammar and the traps it loads silently.
 ///
@@ -64,34 +65,22 @@ public enum FapolicydLint {
     }
 
     /// Whether `bytes` are well-formed UTF-8 with no control byte but LF and no DEL: what the
-    /// whole-file checks accept, found in one pass. Eight bytes at a time; only words with a byte
-    /// below 0x20 (LFs, mostly), DEL or a byte of 0x80 or more are looked at byte by byte.
+    /// whole-file checks accept, found in one pass. ``ByteScan`` skips eight bytes at a time to
+    /// the next byte below 0x20 (LFs, mostly), DEL or byte of 0x80 or more.
     static func isCleanText(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs = ones &* 0x80
             var i = 0
-            while i < buffer.count {
-                if i + 8 <= buffer.count {
-                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    let del = word ^ (ones &* 0x7F)  // a zero byte where `word` has DEL
-                    // A byte below 0x20, a zero byte in `del`, a high byte. No false negatives: a
-                    // borrow into a byte only comes from a lower byte that is itself below 0x20.
-                    let suspect = (((word &- ones &* 0x20) & ~word) | ((del &- ones) & ~del) | word) & highs
-                    if suspect == 0 { i += 8; continue }
-                    // The lowest flag is exact (only higher ones can be borrows): skip to its byte.
-                    i += suspect.trailingZeroBitCount / 8
-                }
-                let byte = base[i]
-                if byte < 0x80 {
-                    guard (byte >= 0x20 || byte == 0x0A) && byte != 0x7F else { return false }
+            while true {
+                i = ByteScan.firstControl(in: buffer, from: i, or: 0x7F, 0x7F, orHighBytes: true)
+                guard i < buffer.count else { return true }
+                if buffer[i] == 0x0A {
                     i += 1
-                } else {
-                    guard let length = utf8SequenceLength(buffer, at: i) else { return false }
+                } else if buffer[i] >= 0x80, let length = utf8SequenceLength(buffer, at: i) {
                     i += length
+                } else {
+                    return false
                 }
             }
-            return true
         }
     }
 
