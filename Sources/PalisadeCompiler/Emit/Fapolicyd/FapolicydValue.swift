@@ -24,12 +24,11 @@ public enum FapolicydValue {
     /// Why `value` cannot be written as the value of a rule field (`path=`, `dir=`), or nil.
     public static func ruleValueProblem(_ value: String) -> String? {
         // The usual value, decided in one table-driven pass over the string's own bytes.
-        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
-            plainValueBytes.withUnsafeBufferPointer { plain in
-                !bytes.isEmpty && bytes.count <= maxPathBytes && bytes[0] != 0x25 && bytes.allSatisfy { plain[Int($0)] }
-            }
+        let length = value.utf8.count
+        if length > 0 && length <= maxPathBytes && value.utf8.first != 0x25
+            && plainValueBytes.withUnsafeBufferPointer({ plain in value.allUTF8Bytes { plain[Int($0)] } }) {
+            return nil
         }
-        if plain == true { return nil }
         // One pass for what the value contains; reported in a fixed order of importance.
         var nul = false, lineFeed = false, carriageReturn = false, tab = false, control = false
         var space = false, comma = false, equals = false
