@@ -134,11 +134,10 @@ public enum FapolicydLint {
 
     /// `fastPath: false` runs the full check on every line (tests compare the two).
     public static func rules(_ bytes: [UInt8], fastPath: Bool) -> [Finding] {
-        // Clean text (what Palisade writes) has no whole-file findings, and its lines need no
-        // pass of their own for control bytes. One scan decides both.
-        let isClean = bytes.last == 0x0A && isCleanText(bytes)
-        var findings = isClean ? [] : fileChecks(bytes)
-        let cleanText = fastPath && isClean
+        var findings = fileChecks(bytes)
+        // No whole-file finding means clean text (UTF-8, no control byte but LF): the lines need
+        // no pass of their own for control bytes.
+        let cleanText = fastPath && findings.isEmpty
         var sets: [String: Bool] = [:]  // name → is INT
         var ruleCount = 0
         forEachLine(bytes) { number, line in
