@@ -158,13 +158,7 @@ public struct FileHasher: Sendable {
             bytes.append(contentsOf: outcomes[index].path.bytes)
             ranges.append(start..<bytes.count)
         }
-        let order = bytes.withUnsafeBufferPointer { bytes in
-            ranges.withUnsafeBufferPointer { ranges in
-                outcomes.indices.sorted { a, b in
-                    RawPath.precedes(UnsafeBufferPointer(rebasing: bytes[ranges[a]]), UnsafeBufferPointer(rebasing: bytes[ranges[b]]))
-                }
-            }
-        }
+        let order = RawPath.order(of: ranges, in: bytes)
         if order.indices.allSatisfy({ order[$0] == $0 }) { return outcomes }
         return order.map { outcomes[$0] }
     }

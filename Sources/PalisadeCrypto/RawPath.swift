@@ -51,9 +51,27 @@ public struct RawPath: Hashable, Comparable, Sendable, CustomStringConvertible {
         return x.count < y.count
     }
 
+    /// Positions of `ranges` (slices of `bytes`) in the byte order of their slices; equal slices
+    /// keep their order. Sorting positions against one buffer copies nothing per comparison,
+    /// where sorting arrays of names or paths retains and releases them in every step.
+    static func order(of ranges: [Range<Int>], in bytes: [UInt8]) -> [Int] {
+        bytes.withUnsafeBufferPointer { bytes in
+            ranges.withUnsafeBufferPointer { ranges in
+                ranges.indices.sorted { a, b in
+                    precedes(UnsafeBufferPointer(rebasing: bytes[ranges[a]]), UnsafeBufferPointer(rebasing: bytes[ranges[b]]))
+                }
+            }
+        }
+    }
+
     /// `self/name`, without doubling a trailing slash.
-    public func appending(_ name: [UInt8]) -> RawPath {
-        var out = bytes
+    public func appending(_ name: [UInt8]) -> RawPath { appending(name[...]) }
+
+    /// `self/name` for a name that is a slice of a larger buffer.
+    func appending(_ name: ArraySlice<UInt8>) -> RawPath {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 1 + name.count)
+        out.append(contentsOf: bytes)
         if out.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
         out.append(contentsOf: name)
         return RawPath(bytes: out)
