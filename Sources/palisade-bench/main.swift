@@ -136,8 +136,8 @@ func measure(_ buffers: Buffers, count: Int, passes: Int) -> Double {
     return times.wall
 }
 
-// Other benchmarks share this executable: `build` (compiler throughput), `verify-bundle` (set-up
-// for Tests/Benchmarks/bench-verify).
+// Other benchmarks share this executable: `build` (compiler throughput), `loop` (the plainest
+// file hasher, a yardstick for `palisade hash`), `verify-bundle` (set-up for Tests/Benchmarks/bench-verify).
 switch CommandLine.arguments.dropFirst().first {
 case "build":
     var customers = 1000, rules = 1000
@@ -151,6 +151,13 @@ case "build":
         }
     }
     SyntheticBuild.run(customers: customers, rules: rules)
+    exit(0)
+case "loop":
+    let rest = Array(CommandLine.arguments.dropFirst(2))
+    guard rest.count == 1 || rest.count == 2 && rest[1] == "--read-only" else {
+        fail("usage: palisade-bench loop LIST [--read-only]")
+    }
+    BareLoop.run(list: rest[0], hash: rest.count == 1)
     exit(0)
 case "verify-bundle":
     guard CommandLine.arguments.count == 4 else { fail("usage: palisade-bench verify-bundle ROOT OUT") }
