@@ -37,10 +37,16 @@ struct HashCommand: ParsableCommand {
         let operands = CommandLine.rawArguments(matching: paths)
         if authenticode { return try runAuthenticode(operands) }
         let progress = ProgressLine()
-        let outcomes = FileHasher().hash(operands, recursive: recursive,
-                                         symlinks: followSymlinks ? .always : .operands) { p in
-            progress.update("hashing: \(p.filesDone)/\(p.filesTotal) files, \(p.bytesDone >> 20)/\(p.bytesTotal >> 20) MiB")
+        // No progress callback at all unless it can be drawn: the engine would count for it,
+        // under the work queue's lock, after every file.
+        var onProgress: (@Sendable (FileHasher.Progress) -> Void)?
+        if progress.enabled {
+            onProgress = { p in
+                progress.update("hashing: \(p.filesDone)/\(p.filesTotal) files, \(p.bytesDone >> 20)/\(p.bytesTotal >> 20) MiB")
+            }
         }
+        let outcomes = FileHasher().hash(operands, recursive: recursive, symlinks: followSymlinks ? .always : .operands,
+                                         progress: onProgress)
         progress.finish()
 
         var failed = 0
@@ -50,7 +56,7 @@ struct HashCommand: ParsableCommand {
             switch outcome.result {
             case .success(let digest):
                 switch format {
-                case .text: out.append(SHA256SumFormat.line(digest: digest.sha256, path: digest.path))
+                case .text: out.append { SHA256SumFormat.appendLine(digest: digest.sha256, path: digest.path, to: &$0) }
                 case .json: report.files.append(.init(digest))
                 }
             case .failure(let problem):

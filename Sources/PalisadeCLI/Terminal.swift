@@ -43,6 +43,12 @@ struct BufferedOutput: ~Copyable {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Lets `write` append to the buffer in place, for output made of many small pieces.
+    mutating func append(_ write: (inout [UInt8]) -> Void) {
+        write(&buffer)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         Terminal.write(buffer, to: fd)
         buffer.removeAll(keepingCapacity: true)
@@ -57,7 +63,8 @@ final class ProgressLine: @unchecked Sendable {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
-    private let enabled: Bool
+    /// False when stderr is not a terminal: then nothing is ever drawn.
+    let enabled: Bool
 
     init(enabled: Bool = Terminal.stderrIsTerminal) { self.enabled = enabled }
 

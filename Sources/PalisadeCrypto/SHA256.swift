@@ -24,7 +24,24 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
         bytes = out
     }
 
-    public var hex: String { hexString(bytes) }
+    public var hex: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        appendHex(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the 64 lower-case hex digits to `out`, without making a String on the way
+    /// (`palisade hash` writes one per file).
+    public func appendHex(to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { digits in
+            for (index, byte) in bytes.enumerated() {
+                digits[2 * index] = hexDigit(byte >> 4)
+                digits[2 * index + 1] = hexDigit(byte & 0xF)
+            }
+            out.append(contentsOf: UnsafeBufferPointer(digits))  // one copy, not 64 appends
+        }
+    }
     public var description: String { hex }
 
     public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
@@ -101,14 +118,17 @@ func hexValue(_ c: UInt8) -> UInt8? {
     }
 }
 
+/// The lower-case hex digit of a value 0...15.
+@inline(__always)
+func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? value &+ 0x30 : value &+ 0x57 }
+
 /// Lower-case hex of arbitrary bytes.
 public func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(64)
     for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0xF)])
+        out.append(hexDigit(b >> 4))
+        out.append(hexDigit(b & 0xF))
     }
     return String(decoding: out, as: UTF8.self)
 }
