@@ -176,8 +176,9 @@ public struct FileHasher: Sendable {
     }
 
     /// Lists `operands` and hashes the regular files that `select` picks (all by default) while
-    /// the listing goes on. Returns the whole listing and the outcomes of the selected files, in
-    /// no particular order.
+    /// the listing goes on. Returns the whole listing and the outcomes of the selected files in
+    /// the order the walk found them (depth first, a directory's names in byte order): close to
+    /// path order, so sorting them afterwards mostly finds runs already in order.
     public func hashWhileListing(
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         select: ((FileEntry) -> Bool)? = nil, progress: (@Sendable (Progress) -> Void)? = nil
@@ -189,7 +190,7 @@ public struct FileHasher: Sendable {
         let followSymlinks = symlinks != .never
         let bufferSize = self.bufferSize
         let workerCount = workers
-        let perWorker = WriteOnceSlots<[HashOutcome]>(count: workerCount)
+        let perWorker = WriteOnceSlots<(outcomes: [HashOutcome], positions: [Int])>(count: workerCount)
         let done = Atomic<Int>(0)
         let bytesDone = Atomic<Int64>(0)
         // Workers on the global pool; the walk on this thread, so the workers waiting for files
@@ -199,10 +200,12 @@ public struct FileHasher: Sendable {
             DispatchQueue.global().async(group: group) {
                 let state = Worker(bufferSize: bufferSize)
                 var outcomes: [HashOutcome] = []
-                while let entry = queue.pop() {
+                var positions: [Int] = []
+                while let (position, entry) = queue.pop() {
                     let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &state.hasher,
                                          buffer: state.buffer)
                     outcomes.append(HashOutcome(path: entry.path, result: result))
+                    positions.append(position)
                     let finished = done.add(1, ordering: .relaxed).newValue
                     let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
                     if let progress {
@@ -210,7 +213,7 @@ public struct FileHasher: Sendable {
                         progress(Progress(filesDone: finished, filesTotal: listed, bytesDone: bytes, bytesTotal: listedBytes))
                     }
                 }
-                perWorker.store(outcomes, at: worker)
+                perWorker.store((outcomes, positions), at: worker)
             }
         }
         let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in
@@ -218,7 +221,26 @@ public struct FileHasher: Sendable {
         }
         queue.finish(wakingUp: workerCount)
         group.wait()
-        return (listing, perWorker.collect().flatMap { $0 })
+        return (listing, Self.inListingOrder(perWorker.collect()))
+    }
+
+    /// The workers' outcomes in the order their files were listed. `positions` are the files'
+    /// places in the listing, together a permutation of 0..<count; every swap puts one outcome
+    /// in its place, and moves nothing else.
+    static func inListingOrder(_ parts: [(outcomes: [HashOutcome], positions: [Int])]) -> [HashOutcome] {
+        var outcomes = parts.flatMap(\.outcomes)
+        var positions = parts.flatMap(\.positions)
+        var index = 0
+        while index < positions.count {
+            let target = positions[index]
+            if target == index {
+                index += 1
+            } else {
+                outcomes.swapAt(index, target)
+                positions.swapAt(index, target)
+            }
+        }
+        return outcomes
     }
 
     /// Progress of a running hash.
@@ -362,11 +384,12 @@ private final class WorkQueue: @unchecked Sendable {
         for _ in 0..<workers { available.signal() }
     }
 
-    /// The largest file not yet taken; nil once the walk has finished and nothing is left.
-    func pop() -> FileEntry? {
+    /// The largest file not yet taken, with its place in the order of pushes; nil once the walk
+    /// has finished and nothing is left.
+    func pop() -> (position: Int, entry: FileEntry)? {
         while true {
             available.wait()
-            let (entry, finished): (FileEntry?, Bool) = state.withLock { state in
+            let (taken, finished): ((Int, FileEntry)?, Bool) = state.withLock { state in
                 guard !state.heap.isEmpty else { return (nil, state.finished) }
                 let top = state.heap[0]
                 let last = state.heap.removeLast()
@@ -383,11 +406,11 @@ private final class WorkQueue: @unchecked Sendable {
                         parent = largest
                     }
                 }
-                let entry = state.entries[top]
-                state.entries[top] = nil  // the worker owns it now
-                return (entry, false)
+                // The worker owns it now: moved out, the queue keeps nil in its place.
+                guard let entry = state.entries[top].take() else { preconditionFailure("a position taken twice") }
+                return ((top, entry), false)
             }
-            if let entry { return entry }
+            if let taken { return taken }
             if finished {
                 available.signal()  // pass the end on to the next waiting worker
                 return nil

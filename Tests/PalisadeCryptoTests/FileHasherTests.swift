@@ -23,6 +23,21 @@ struct FileHasherTests {
         #expect(got.map(\.problem) == expected.map(\.problem), "seed \(seed): equal paths keep their order")
     }
 
+    /// Outcomes gathered from workers land in the order of their listing positions.
+    @Test(arguments: 0..<10) func workerOutcomesComeBackInListingOrder(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let count = Int.random(in: 0...500, using: &random)
+        let workers = Int.random(in: 1...5, using: &random)
+        var parts = [(outcomes: [HashOutcome], positions: [Int])](repeating: ([], []), count: workers)
+        for position in (0..<count).shuffled(using: &random) {
+            let worker = Int.random(in: 0..<workers, using: &random)
+            parts[worker].outcomes.append(HashOutcome(path: RawPath("/f\(position)"), result: .failure(.notFound)))
+            parts[worker].positions.append(position)
+        }
+        let ordered = FileHasher.inListingOrder(parts)
+        #expect(ordered.map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
+    }
+
     @Test func hashesInDeterministicSortedOrder() throws {
         let dir = try TemporaryDirectory()
         var expected: [String: String] = [:]
