@@ -138,7 +138,9 @@ public struct FileHasher: Sendable {
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) -> [HashOutcome] {
-        let (listing, hashed) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks, progress: progress)
+        // Only the listing's problems are needed here: the walk keeps no list of the files.
+        let (listing, hashed) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks, keepingFiles: false,
+                                                 select: nil, progress: progress)
         var outcomes = hashed
         outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
         return Self.sortedByPath(consume outcomes)
@@ -183,6 +185,16 @@ public struct FileHasher: Sendable {
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         select: ((FileEntry) -> Bool)? = nil, progress: (@Sendable (Progress) -> Void)? = nil
     ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
+        hashWhileListing(operands, recursive: recursive, symlinks: symlinks, keepingFiles: true, select: select,
+                         progress: progress)
+    }
+
+    /// ``hashWhileListing(_:recursive:symlinks:select:progress:)``; with `keepingFiles` false the
+    /// listing holds the problems alone.
+    func hashWhileListing(
+        _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy, keepingFiles: Bool,
+        select: ((FileEntry) -> Bool)?, progress: (@Sendable (Progress) -> Void)?
+    ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
         // Hashing starts while the tree is still being listed: the walk (one stat per name, on
         // one thread) overlaps the workers instead of coming before them. Workers take the
         // largest file listed so far, so a big file found early does not end the run on one core.
@@ -216,7 +228,7 @@ public struct FileHasher: Sendable {
                 perWorker.store((outcomes, positions), at: worker)
             }
         }
-        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in
+        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive, keepingFiles: keepingFiles) { entry in
             if select?(entry) ?? true { queue.push(entry) }
         }
         queue.finish(wakingUp: workerCount)

@@ -31,11 +31,18 @@ public struct TreeWalker: Sendable {
     /// `found` (optional) sees each regular file as soon as it is listed, in walk order, so work
     /// on it can start before the walk ends; the returned listing has them all, sorted.
     public func walk(_ operands: [RawPath], recursive: Bool, found: ((FileEntry) -> Void)? = nil) -> Listing {
+        walk(operands, recursive: recursive, keepingFiles: true, found: found)
+    }
+
+    /// ``walk(_:recursive:found:)``; with `keepingFiles` false, regular files only go to `found`
+    /// and the listing has the problems alone (for callers that need nothing more, such as
+    /// `palisade hash`: no copy of every entry kept, and none sorted).
+    func walk(_ operands: [RawPath], recursive: Bool, keepingFiles: Bool, found: ((FileEntry) -> Void)?) -> Listing {
         var listing = Listing()
         var visitedDirectories = Set<DirectoryID>()
         for operand in operands {
-            visit(operand, isOperand: true, recursive: recursive, into: &listing, visited: &visitedDirectories,
-                  found: found)
+            visit(operand, isOperand: true, recursive: recursive, keepingFiles: keepingFiles, into: &listing,
+                  visited: &visitedDirectories, found: found)
         }
         listing.files.sort { $0.path < $1.path }
         listing.problems.sort { $0.path < $1.path }
@@ -67,7 +74,7 @@ public struct TreeWalker: Sendable {
         }
     }
 
-    private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, into listing: inout Listing,
+    private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, keepingFiles: Bool, into listing: inout Listing,
                        visited: inout Set<DirectoryID>, found: ((FileEntry) -> Void)?) {
         // Depth-first with an explicit stack of paths still to look at. Names found in a directory
         // come with their lstat result, taken relative to the open directory (see
@@ -106,7 +113,7 @@ public struct TreeWalker: Sendable {
             case .regular:
                 let entry = FileEntry(path: path, size: info.size, device: info.device, inode: info.inode,
                                       mode: UInt32(info.mode), viaSymlink: viaSymlink)
-                listing.files.append(entry)
+                if keepingFiles { listing.files.append(entry) }
                 found?(entry)
             case .directory:
                 guard recursive else {
