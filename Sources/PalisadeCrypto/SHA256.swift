@@ -1,27 +1,59 @@
 import CCryptoShim
 
 /// A SHA-256 digest: 32 bytes, printed as 64 lower-case hex digits.
+///
+/// The bytes are held in the value itself, not in an array: a digest costs no allocation, and
+/// copying one retains nothing (the engine makes one per file, 50,000 for a small-file tree).
 public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public static let byteCount = 32
 
+    /// The 32 bytes in order, in the memory of four words (their numeric values are not used).
+    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
     /// The 32 digest bytes.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Calls `body` with the 32 bytes in place.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: storage, body)
+    }
+
+    /// A digest filled by `fill`, which must write all 32 bytes.
+    init(filling fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        Swift.withUnsafeMutableBytes(of: &storage, fill)
+    }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == Self.byteCount else { return nil }
-        self.bytes = bytes
+        self.init { $0.copyBytes(from: bytes) }
     }
 
     /// Parses 64 hex digits. Upper case is accepted here; ``hex`` always prints lower case.
     public init?(hex: some StringProtocol) {
         let utf8 = Array(hex.utf8)
         guard utf8.count == 64 else { return nil }
-        var out = [UInt8](repeating: 0, count: 32)
-        for i in 0..<32 {
-            guard let hi = hexValue(utf8[2 * i]), let lo = hexValue(utf8[2 * i + 1]) else { return nil }
-            out[i] = hi << 4 | lo
+        var valid = true
+        self.init { out in
+            for i in 0..<32 {
+                guard let hi = hexValue(utf8[2 * i]), let lo = hexValue(utf8[2 * i + 1]) else {
+                    valid = false
+                    return
+                }
+                out[i] = hi << 4 | lo
+            }
         }
-        bytes = out
+        guard valid else { return nil }
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.storage.0 == b.storage.0 && a.storage.1 == b.storage.1 && a.storage.2 == b.storage.2 && a.storage.3 == b.storage.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.0)
+        hasher.combine(storage.1)
+        hasher.combine(storage.2)
+        hasher.combine(storage.3)
     }
 
     public var hex: String {
@@ -34,17 +66,22 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
     /// Appends the 64 lower-case hex digits to `out`, without making a String on the way
     /// (`palisade hash` writes one per file).
     public func appendHex(to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { digits in
-            for (index, byte) in bytes.enumerated() {
-                digits[2 * index] = hexDigit(byte >> 4)
-                digits[2 * index + 1] = hexDigit(byte & 0xF)
+        withUnsafeBytes { bytes in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { digits in
+                for (index, byte) in bytes.enumerated() {
+                    digits[2 * index] = hexDigit(byte >> 4)
+                    digits[2 * index + 1] = hexDigit(byte & 0xF)
+                }
+                out.append(contentsOf: UnsafeBufferPointer(digits))  // one copy, not 64 appends
             }
-            out.append(contentsOf: UnsafeBufferPointer(digits))  // one copy, not 64 appends
         }
     }
     public var description: String { hex }
 
-    public static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Byte-wise order.
+    public static func < (a: Self, b: Self) -> Bool {
+        a.withUnsafeBytes { x in b.withUnsafeBytes { y in x.lexicographicallyPrecedes(y) } }
+    }
 
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
@@ -85,10 +122,12 @@ public struct SHA256: ~Copyable {
 
     /// Returns the digest and resets the state so the hasher can be reused.
     public mutating func finalize() -> SHA256Digest {
-        var out = [UInt8](repeating: 0, count: 32)
-        let status = out.withUnsafeMutableBufferPointer { palisade_sha256_final(context, $0.baseAddress) }
+        var status: Int32 = 0
+        let digest = SHA256Digest { out in
+            status = palisade_sha256_final(context, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
         precondition(status == 0, "SHA-256 final failed with status \(status)")
-        return SHA256Digest(bytes: out)!
+        return digest
     }
 
     /// One-shot digest of bytes in memory.
