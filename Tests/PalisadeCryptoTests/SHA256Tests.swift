@@ -48,6 +48,31 @@ struct SHA256Tests {
         #expect(SHA256Digest(hex: hex + "00") == nil)
     }
 
+    /// The digest value (bytes held inline) behaves as its 32 bytes: equality, hashing and
+    /// order agree with the byte arrays, on pairs that differ in one byte at every position.
+    @Test func digestValueBehavesAsItsBytes() throws {
+        var random = SplitMix(seed: 32)
+        let base = (0..<32).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        var arrays = [base, [UInt8](repeating: 0, count: 32), [UInt8](repeating: 0xFF, count: 32)]
+        for position in 0..<32 {
+            var changed = base
+            changed[position] &+= 1
+            arrays.append(changed)
+        }
+        let digests = try arrays.map { try #require(SHA256Digest(bytes: $0)) }
+        for (a, x) in zip(arrays, digests) {
+            #expect(x.bytes == a)
+            #expect(SHA256Digest(hex: x.hex) == x)
+            for (b, y) in zip(arrays, digests) {
+                #expect((x == y) == (a == b))
+                #expect((x < y) == a.lexicographicallyPrecedes(b))
+            }
+        }
+        #expect(Set(digests).count == Set(arrays).count)
+        #expect(SHA256Digest(bytes: Array(base.dropLast())) == nil)
+        #expect(SHA256Digest(bytes: base + [0]) == nil)
+    }
+
     @Test func providerIsReported() {
         #expect(!SHA256.provider.isEmpty)
     }
