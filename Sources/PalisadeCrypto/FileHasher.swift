@@ -160,21 +160,27 @@ public struct FileHasher: Sendable {
             bytes.append(contentsOf: outcomes[index].path.bytes)
             ranges.append(start..<bytes.count)
         }
-        let order = RawPath.order(of: ranges, in: bytes)
-        // Position i takes the outcome at order[i]. Following each cycle of the permutation
-        // with swaps leaves the cycle's first outcome travelling to the cycle's last position.
+        // The outcome at order[rank] goes to rank.
+        var positions = [Int](repeating: 0, count: ranges.count)
+        for (rank, index) in RawPath.order(of: ranges, in: bytes).enumerated() { positions[index] = rank }
         var sorted = consume outcomes
-        var placed = [Bool](repeating: false, count: order.count)
-        for start in order.indices where !placed[start] {
-            var position = start
-            placed[position] = true
-            while order[position] != start {
-                sorted.swapAt(position, order[position])
-                position = order[position]
-                placed[position] = true
+        move(&sorted, to: positions)
+        return sorted
+    }
+
+    /// Moves the element at each index i to `positions[i]` (a permutation of the indices) in
+    /// place: every swap puts one element in its final place, and no element is copied.
+    static func move<Element>(_ items: inout [Element], to positions: consuming [Int]) {
+        var index = 0
+        while index < positions.count {
+            let target = positions[index]
+            if target == index {
+                index += 1
+            } else {
+                items.swapAt(index, target)
+                positions.swapAt(index, target)
             }
         }
-        return sorted
     }
 
     /// Lists `operands` and hashes the regular files that `select` picks (all by default) while
@@ -237,21 +243,10 @@ public struct FileHasher: Sendable {
     }
 
     /// The workers' outcomes in the order their files were listed. `positions` are the files'
-    /// places in the listing, together a permutation of 0..<count; every swap puts one outcome
-    /// in its place, and moves nothing else.
+    /// places in the listing, together a permutation of 0..<count.
     static func inListingOrder(_ parts: [(outcomes: [HashOutcome], positions: [Int])]) -> [HashOutcome] {
         var outcomes = parts.flatMap(\.outcomes)
-        var positions = parts.flatMap(\.positions)
-        var index = 0
-        while index < positions.count {
-            let target = positions[index]
-            if target == index {
-                index += 1
-            } else {
-                outcomes.swapAt(index, target)
-                positions.swapAt(index, target)
-            }
-        }
+        move(&outcomes, to: parts.flatMap(\.positions))
         return outcomes
     }
 

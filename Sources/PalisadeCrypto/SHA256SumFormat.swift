@@ -9,14 +9,7 @@ import Musl
 /// A name containing a backslash, a newline or a carriage return is escaped (`\\`, `\n`, `\r`)
 /// and its line starts with a backslash; every other byte, non-UTF-8 included, is written as is.
 public enum SHA256SumFormat {
-    public static func line(digest: SHA256Digest, path: RawPath) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(path.bytes.count + 68)
-        appendLine(digest: digest, path: path, to: &out)
-        return out
-    }
-
-    /// Appends the line to `out`: no array or string per line, for output of many files.
+    /// Appends the line for one file to `out` (no array or string of its own per line).
     public static func appendLine(digest: SHA256Digest, path: RawPath, to out: inout [UInt8]) {
         // memchr looks at many bytes a step; a loop over the name cost more than the rest of the line.
         let needsEscape = path.bytes.withUnsafeBytes { name in
