@@ -76,6 +76,7 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
             }
         }
     }
+
     public var description: String { hex }
 
     /// Byte-wise order.
