@@ -361,14 +361,17 @@ extension SHA256Digest {
         var hex = hex
         hex.makeContiguousUTF8()
         return hex.utf8.withContiguousStorageIfAvailable { text -> Bool in
-            guard text.count == 64, bytes.count == 32 else { return false }
+            guard text.count == 64 else { return false }
             let digits: StaticString = "0123456789abcdef"
             let table = UnsafeBufferPointer(start: digits.utf8Start, count: 16)
-            for i in 0..<32 {
-                let byte = bytes[i]
-                if text[2 * i] != table[Int(byte >> 4)] || text[2 * i + 1] != table[Int(byte & 0x0F)] { return false }
+            // The digest's bytes in place: `bytes` makes an array on every use.
+            return withUnsafeBytes { bytes in
+                for i in 0..<32 {
+                    let byte = bytes[i]
+                    if text[2 * i] != table[Int(byte >> 4)] || text[2 * i + 1] != table[Int(byte & 0x0F)] { return false }
+                }
+                return true
             }
-            return true
         } ?? (self.hex == hex)
     }
 }
