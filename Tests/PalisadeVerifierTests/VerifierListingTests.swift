@@ -49,6 +49,17 @@ struct VerifierListingTests {
         #expect(changed.findings.first { $0.path == "/usr/bin/tool" }?.kind == .modified)
     }
 
+    @Test func aFileChangedWithoutChangingItsSizeIsModified() throws {
+        // Only the hash can tell: one byte flipped, the size the rule records still matches.
+        let fixture = try HostFixture()
+        var tool = HostFixture.tool
+        tool[tool.count - 1] ^= 0x01
+        try fixture.host.write(Array("usr/bin/tool".utf8), tool, mode: 0o755)
+        let report = try fixture.verify()
+        #expect(report.findings.filter(\.kind.isProblem).map(\.path) == ["/usr/bin/tool"])
+        #expect(report.findings.first { $0.path == "/usr/bin/tool" }?.kind == .modified)
+    }
+
     @Test func aRuleFileReplacedByADirectoryOrADeviceIsNotARegularFile() throws {
         let fixture = try HostFixture()
         let host = fixture.host.path
