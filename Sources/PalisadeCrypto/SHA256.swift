@@ -66,15 +66,7 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
     /// Appends the 64 lower-case hex digits to `out`, without making a String on the way
     /// (`palisade hash` writes one per file).
     public func appendHex(to out: inout [UInt8]) {
-        withUnsafeBytes { bytes in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { digits in
-                for (index, byte) in bytes.enumerated() {
-                    digits[2 * index] = hexDigit(byte >> 4)
-                    digits[2 * index + 1] = hexDigit(byte & 0xF)
-                }
-                out.append(contentsOf: UnsafeBufferPointer(digits))  // one copy, not 64 appends
-            }
-        }
+        withUnsafeBytes { PalisadeCrypto.appendHex(of: $0, to: &out) }
     }
 
     public var description: String { hex }
@@ -162,13 +154,21 @@ func hexValue(_ c: UInt8) -> UInt8? {
 @inline(__always)
 func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? value &+ 0x30 : value &+ 0x57 }
 
+/// Appends the lower-case hex digits of `bytes` to `out`: written into a temporary, then
+/// copied once, instead of two appends per byte.
+func appendHex(of bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { digits in
+        for (index, byte) in bytes.enumerated() {
+            digits[2 * index] = hexDigit(byte >> 4)
+            digits[2 * index + 1] = hexDigit(byte & 0xF)
+        }
+        out.append(contentsOf: UnsafeBufferPointer(digits))
+    }
+}
+
 /// Lower-case hex of arbitrary bytes.
 public func hexString(_ bytes: some Sequence<UInt8>) -> String {
     var out = [UInt8]()
-    out.reserveCapacity(64)
-    for b in bytes {
-        out.append(hexDigit(b >> 4))
-        out.append(hexDigit(b & 0xF))
-    }
+    Array(bytes).withUnsafeBytes { appendHex(of: $0, to: &out) }
     return String(decoding: out, as: UTF8.self)
 }
