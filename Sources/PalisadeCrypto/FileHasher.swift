@@ -169,16 +169,22 @@ public struct FileHasher: Sendable {
     }
 
     /// Moves the element at each index i to `positions[i]` (a permutation of the indices) in
-    /// place: every swap puts one element in its final place, and no element is copied.
+    /// place: every swap puts one element in its final place. The swaps go through a buffer
+    /// pointer, whose `swapAt` moves the elements' bytes: `Array.swapAt` copied them, a retain
+    /// and a release for each reference inside an outcome, on objects long out of the cache.
     static func move<Element>(_ items: inout [Element], to positions: consuming [Int]) {
-        var index = 0
-        while index < positions.count {
-            let target = positions[index]
-            if target == index {
-                index += 1
-            } else {
-                items.swapAt(index, target)
-                positions.swapAt(index, target)
+        items.withUnsafeMutableBufferPointer { items in
+            positions.withUnsafeMutableBufferPointer { positions in
+                var index = 0
+                while index < positions.count {
+                    let target = positions[index]
+                    if target == index {
+                        index += 1
+                    } else {
+                        items.swapAt(index, target)
+                        positions.swapAt(index, target)
+                    }
+                }
             }
         }
     }
@@ -208,30 +214,27 @@ public struct FileHasher: Sendable {
         let followSymlinks = symlinks != .never
         let bufferSize = self.bufferSize
         let workerCount = workers
-        let perWorker = WriteOnceSlots<(outcomes: [HashOutcome], positions: [Int])>(count: workerCount)
         let done = Atomic<Int>(0)
         let bytesDone = Atomic<Int64>(0)
         // Workers on the global pool; the walk on this thread, so the workers waiting for files
         // can never hold up the thread that lists them.
         let group = DispatchGroup()
-        for worker in 0..<workerCount {
+        for _ in 0..<workerCount {
             DispatchQueue.global().async(group: group) {
                 let state = Worker(bufferSize: bufferSize)
-                var outcomes: [HashOutcome] = []
-                var positions: [Int] = []
-                while let (position, entry) = queue.pop() {
+                // Each outcome goes back with the next pop, to the taken file's listing position.
+                var finished: (position: Int, outcome: HashOutcome)? = nil
+                while let (position, entry) = queue.pop(handingBack: finished.take()) {
                     let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &state.hasher,
                                          buffer: state.buffer)
-                    outcomes.append(HashOutcome(path: entry.path, result: result))
-                    positions.append(position)
-                    let finished = done.add(1, ordering: .relaxed).newValue
+                    finished = (position, HashOutcome(path: entry.path, result: result))
+                    let files = done.add(1, ordering: .relaxed).newValue
                     let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
                     if let progress {
                         let (listed, listedBytes) = queue.listed
-                        progress(Progress(filesDone: finished, filesTotal: listed, bytesDone: bytes, bytesTotal: listedBytes))
+                        progress(Progress(filesDone: files, filesTotal: listed, bytesDone: bytes, bytesTotal: listedBytes))
                     }
                 }
-                perWorker.store((outcomes, positions), at: worker)
             }
         }
         let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive, keepingFiles: keepingFiles) { entry in
@@ -239,15 +242,7 @@ public struct FileHasher: Sendable {
         }
         queue.finish(wakingUp: workerCount)
         group.wait()
-        return (listing, Self.inListingOrder(perWorker.collect()))
-    }
-
-    /// The workers' outcomes in the order their files were listed. `positions` are the files'
-    /// places in the listing, together a permutation of 0..<count.
-    static func inListingOrder(_ parts: [(outcomes: [HashOutcome], positions: [Int])]) -> [HashOutcome] {
-        var outcomes = parts.flatMap(\.outcomes)
-        move(&outcomes, to: parts.flatMap(\.positions))
-        return outcomes
+        return (listing, queue.outcomes())
     }
 
     /// Progress of a running hash.
@@ -348,18 +343,24 @@ public struct FileHasher: Sendable {
 }
 
 /// Files listed and not yet taken, largest first; workers wait on it until the walk has finished.
-private final class WorkQueue: @unchecked Sendable {
+/// Each worker hands back the outcome of the file it took with its next `pop`, and the queue
+/// keeps it at that file's listing position: the outcomes end up in listing order without being
+/// gathered or copied afterwards.
+final class WorkQueue: @unchecked Sendable {
     private struct State {
         /// Every file pushed, in order; taken ones are cleared.
         var entries: [FileEntry?] = []
         /// Each file's size, by position in `entries`.
         var sizes: [Int64] = []
+        /// Each file's outcome, by position in `entries`, once handed back.
+        var outcomes: [HashOutcome?] = []
         /// A max-heap by size of positions in `entries`: sifting compares integers and moves
         /// integers, instead of copying file entries (a retain per path).
         var heap: [Int] = []
         var finished = false
         var listed = 0
         var listedBytes: Int64 = 0
+        var handedBack = 0
     }
     private let state = Mutex(State())
     private let available = DispatchSemaphore(value: 0)
@@ -374,6 +375,7 @@ private final class WorkQueue: @unchecked Sendable {
             state.heap.append(state.entries.count)
             state.sizes.append(entry.size)
             state.entries.append(entry)
+            state.outcomes.append(nil)
             var child = state.heap.count - 1
             while child > 0 {
                 let parent = (child - 1) / 2
@@ -391,9 +393,18 @@ private final class WorkQueue: @unchecked Sendable {
         for _ in 0..<workers { available.signal() }
     }
 
-    /// The largest file not yet taken, with its place in the order of pushes; nil once the walk
+    /// Stores `finished` (the outcome of a file taken before) at its position, then takes the
+    /// largest file not yet taken, with its position in the order of pushes; nil once the walk
     /// has finished and nothing is left.
-    func pop() -> (position: Int, entry: FileEntry)? {
+    func pop(handingBack finished: consuming (position: Int, outcome: HashOutcome)?) -> (position: Int, entry: FileEntry)? {
+        if let finished = finished.take() {
+            state.withLock { state in
+                precondition(state.entries[finished.position] == nil && state.outcomes[finished.position] == nil,
+                             "an outcome handed back for a file not taken, or twice")
+                state.outcomes[finished.position] = finished.outcome
+                state.handedBack += 1
+            }
+        }
         while true {
             available.wait()
             let (taken, finished): ((Int, FileEntry)?, Bool) = state.withLock { state in
@@ -421,6 +432,25 @@ private final class WorkQueue: @unchecked Sendable {
             if finished {
                 available.signal()  // pass the end on to the next waiting worker
                 return nil
+            }
+        }
+    }
+
+    /// Every pushed file's outcome, in the order of pushes, moved out of the queue. Call once the
+    /// workers are done: every file taken and every outcome handed back.
+    func outcomes() -> [HashOutcome] {
+        state.withLock { state in
+            precondition(state.finished && state.heap.isEmpty && state.handedBack == state.outcomes.count,
+                         "outcomes asked for before every file was hashed")
+            let count = state.outcomes.count
+            return state.outcomes.withUnsafeMutableBufferPointer { slots in
+                [HashOutcome](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    for index in 0..<count {
+                        // take() moves the outcome out and leaves nil: nothing is copied or retained.
+                        buffer.initializeElement(at: index, to: slots[index].take()!)
+                    }
+                    initialized = count
+                }
             }
         }
     }

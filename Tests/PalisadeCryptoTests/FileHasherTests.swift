@@ -1,5 +1,6 @@
 import Foundation
 import PalisadeTestSupport
+import Synchronization
 import Testing
 @testable import PalisadeCrypto
 
@@ -23,19 +24,33 @@ struct FileHasherTests {
         #expect(got.map(\.problem) == expected.map(\.problem), "seed \(seed): equal paths keep their order")
     }
 
-    /// Outcomes gathered from workers land in the order of their listing positions.
-    @Test(arguments: 0..<10) func workerOutcomesComeBackInListingOrder(seed: Int) {
+    /// The work queue hands out the largest file left, and outcomes handed back by several
+    /// threads, in whatever order they finish, come out in the order the files were pushed.
+    @Test(arguments: 0..<10) func workQueueHandsOutLargestFirstAndKeepsOutcomesInPushOrder(seed: Int) {
         var random = SplitMix(seed: UInt64(seed))
         let count = Int.random(in: 0...500, using: &random)
         let workers = Int.random(in: 1...5, using: &random)
-        var parts = [(outcomes: [HashOutcome], positions: [Int])](repeating: ([], []), count: workers)
-        for position in (0..<count).shuffled(using: &random) {
-            let worker = Int.random(in: 0..<workers, using: &random)
-            parts[worker].outcomes.append(HashOutcome(path: RawPath("/f\(position)"), result: .failure(.notFound)))
-            parts[worker].positions.append(position)
+        let sizes = (0..<count).map { _ in Int64.random(in: 0...20, using: &random) }
+        let queue = WorkQueue()
+        for (position, size) in sizes.enumerated() {
+            queue.push(FileEntry(path: RawPath("/f\(position)"), size: size, device: 1, inode: UInt64(position),
+                                 mode: 0o644, viaSymlink: false))
         }
-        let ordered = FileHasher.inListingOrder(parts)
-        #expect(ordered.map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
+        queue.finish(wakingUp: workers)
+        // Every file is pushed before any is taken, so each thread sees sizes that never grow.
+        let nonIncreasing = Mutex(true)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var last = Int64.max
+            var finished: (position: Int, outcome: HashOutcome)? = nil
+            while let (position, entry) = queue.pop(handingBack: finished.take()) {
+                if entry.size > last { nonIncreasing.withLock { $0 = false } }
+                last = entry.size
+                #expect(entry.path == RawPath("/f\(position)"))
+                finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
+            }
+        }
+        #expect(nonIncreasing.withLock { $0 }, "seed \(seed)")
+        #expect(queue.outcomes().map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
     }
 
     @Test func hashesInDeterministicSortedOrder() throws {
