@@ -209,7 +209,8 @@ public struct FileHasher: Sendable {
     ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
         // Hashing starts while the tree is still being listed: the walk (one stat per name, on
         // one thread) overlaps the workers instead of coming before them. Workers take the
-        // largest file listed so far, so a big file found early does not end the run on one core.
+        // biggest file listed so far (by size class, see `WorkQueue`), so a big file found early
+        // does not end the run on one core.
         let queue = WorkQueue()
         let followSymlinks = symlinks != .never
         let bufferSize = self.bufferSize
@@ -342,7 +343,13 @@ public struct FileHasher: Sendable {
     }
 }
 
-/// Files listed and not yet taken, largest first; workers wait on it until the walk has finished.
+/// Files listed and not yet taken, biggest first; workers wait on it until the walk has finished.
+///
+/// "Biggest" is by size class, the size's bit length: a file is taken before every file of a
+/// smaller class, and among one class the first listed goes first. That is enough to start big
+/// files early (no big file ends the run on one core), and taking a file costs a few integer
+/// operations instead of a heap's sift over every file listed.
+///
 /// Each worker hands back the outcome of the file it took with its next `pop`, and the queue
 /// keeps it at that file's listing position: the outcomes end up in listing order without being
 /// gathered or copied afterwards.
@@ -350,13 +357,14 @@ final class WorkQueue: @unchecked Sendable {
     private struct State {
         /// Every file pushed, in order; taken ones are cleared.
         var entries: [FileEntry?] = []
-        /// Each file's size, by position in `entries`.
-        var sizes: [Int64] = []
         /// Each file's outcome, by position in `entries`, once handed back.
         var outcomes: [HashOutcome?] = []
-        /// A max-heap by size of positions in `entries`: sifting compares integers and moves
-        /// integers, instead of copying file entries (a retain per path).
-        var heap: [Int] = []
+        /// Positions in `entries` of the files not yet taken, by size class (bucket b holds the
+        /// sizes of bit length b), each in order of pushes from `next[b]` on.
+        var buckets = [[Int]](repeating: [], count: 64)
+        var next = [Int](repeating: 0, count: 64)
+        /// Bit b is set when bucket b has files not yet taken.
+        var occupied: UInt64 = 0
         var finished = false
         var listed = 0
         var listedBytes: Int64 = 0
@@ -365,24 +373,21 @@ final class WorkQueue: @unchecked Sendable {
     private let state = Mutex(State())
     private let available = DispatchSemaphore(value: 0)
 
+    /// The size class of a file: its size's bit length, 0 for an empty file, at most 63.
+    static func sizeClass(_ size: Int64) -> Int { Int64.bitWidth - max(0, size).leadingZeroBitCount }
+
     /// Files and bytes listed so far.
     var listed: (Int, Int64) { state.withLock { ($0.listed, $0.listedBytes) } }
 
     func push(_ entry: FileEntry) {
         state.withLock { state in
+            let bucket = Self.sizeClass(entry.size)
             state.listed += 1
             state.listedBytes += entry.size
-            state.heap.append(state.entries.count)
-            state.sizes.append(entry.size)
+            state.buckets[bucket].append(state.entries.count)
+            state.occupied |= 1 << UInt64(bucket)
             state.entries.append(entry)
             state.outcomes.append(nil)
-            var child = state.heap.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard state.sizes[state.heap[parent]] < state.sizes[state.heap[child]] else { break }
-                state.heap.swapAt(parent, child)
-                child = parent
-            }
         }
         available.signal()
     }
@@ -394,8 +399,8 @@ final class WorkQueue: @unchecked Sendable {
     }
 
     /// Stores `finished` (the outcome of a file taken before) at its position, then takes the
-    /// largest file not yet taken, with its position in the order of pushes; nil once the walk
-    /// has finished and nothing is left.
+    /// next file (see the type's comment) with its position in the order of pushes; nil once the
+    /// walk has finished and nothing is left.
     func pop(handingBack finished: consuming (position: Int, outcome: HashOutcome)?) -> (position: Int, entry: FileEntry)? {
         if let finished = finished.take() {
             state.withLock { state in
@@ -408,25 +413,18 @@ final class WorkQueue: @unchecked Sendable {
         while true {
             available.wait()
             let (taken, finished): ((Int, FileEntry)?, Bool) = state.withLock { state in
-                guard !state.heap.isEmpty else { return (nil, state.finished) }
-                let top = state.heap[0]
-                let last = state.heap.removeLast()
-                if !state.heap.isEmpty {
-                    state.heap[0] = last
-                    var parent = 0
-                    while true {
-                        let left = 2 * parent + 1, right = left + 1
-                        var largest = parent
-                        if left < state.heap.count && state.sizes[state.heap[left]] > state.sizes[state.heap[largest]] { largest = left }
-                        if right < state.heap.count && state.sizes[state.heap[right]] > state.sizes[state.heap[largest]] { largest = right }
-                        if largest == parent { break }
-                        state.heap.swapAt(parent, largest)
-                        parent = largest
-                    }
+                guard state.occupied != 0 else { return (nil, state.finished) }
+                let bucket = UInt64.bitWidth - 1 - state.occupied.leadingZeroBitCount
+                let position = state.buckets[bucket][state.next[bucket]]
+                state.next[bucket] += 1
+                if state.next[bucket] == state.buckets[bucket].count {
+                    state.buckets[bucket].removeAll(keepingCapacity: true)
+                    state.next[bucket] = 0
+                    state.occupied &= ~(1 << UInt64(bucket))
                 }
                 // The worker owns it now: moved out, the queue keeps nil in its place.
-                guard let entry = state.entries[top].take() else { preconditionFailure("a position taken twice") }
-                return ((top, entry), false)
+                guard let entry = state.entries[position].take() else { preconditionFailure("a position taken twice") }
+                return ((position, entry), false)
             }
             if let taken { return taken }
             if finished {
@@ -440,7 +438,7 @@ final class WorkQueue: @unchecked Sendable {
     /// workers are done: every file taken and every outcome handed back.
     func outcomes() -> [HashOutcome] {
         state.withLock { state in
-            precondition(state.finished && state.heap.isEmpty && state.handedBack == state.outcomes.count,
+            precondition(state.finished && state.occupied == 0 && state.handedBack == state.outcomes.count,
                          "outcomes asked for before every file was hashed")
             let count = state.outcomes.count
             return state.outcomes.withUnsafeMutableBufferPointer { slots in

@@ -24,33 +24,52 @@ struct FileHasherTests {
         #expect(got.map(\.problem) == expected.map(\.problem), "seed \(seed): equal paths keep their order")
     }
 
-    /// The work queue hands out the largest file left, and outcomes handed back by several
-    /// threads, in whatever order they finish, come out in the order the files were pushed.
-    @Test(arguments: 0..<10) func workQueueHandsOutLargestFirstAndKeepsOutcomesInPushOrder(seed: Int) {
+    /// The work queue hands out a file of the biggest size class left (the first listed among
+    /// them), and outcomes handed back by several threads, in whatever order they finish, come
+    /// out in the order the files were pushed.
+    @Test(arguments: 0..<10) func workQueueHandsOutBiggestFirstAndKeepsOutcomesInPushOrder(seed: Int) {
         var random = SplitMix(seed: UInt64(seed))
-        let count = Int.random(in: 0...500, using: &random)
-        let workers = Int.random(in: 1...5, using: &random)
-        let sizes = (0..<count).map { _ in Int64.random(in: 0...20, using: &random) }
+        let count = Int.random(in: 1...500, using: &random)
+        let workers = seed == 0 ? 1 : Int.random(in: 1...5, using: &random)
+        // Sizes around powers of two, so that files of one class differ in size.
+        let sizes = (0..<count).map { _ -> Int64 in
+            let bits = Int64.random(in: 0...40, using: &random)
+            return bits == 0 ? 0 : (Int64(1) << (bits - 1)) + Int64.random(in: 0...(Int64(1) << (bits - 1)) - 1, using: &random)
+        }
         let queue = WorkQueue()
         for (position, size) in sizes.enumerated() {
             queue.push(FileEntry(path: RawPath("/f\(position)"), size: size, device: 1, inode: UInt64(position),
                                  mode: 0o644, viaSymlink: false))
         }
         queue.finish(wakingUp: workers)
-        // Every file is pushed before any is taken, so each thread sees sizes that never grow.
-        let nonIncreasing = Mutex(true)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var last = Int64.max
+        // Every file is pushed before any is taken, so each thread sees its (class, position)
+        // pairs only ever go down in class and, within a class, up in position.
+        let taken = Mutex([[Int]](repeating: [], count: workers))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var mine: [Int] = []
             var finished: (position: Int, outcome: HashOutcome)? = nil
             while let (position, entry) = queue.pop(handingBack: finished.take()) {
-                if entry.size > last { nonIncreasing.withLock { $0 = false } }
-                last = entry.size
                 #expect(entry.path == RawPath("/f\(position)"))
+                mine.append(position)
                 finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
             }
+            taken.withLock { $0[worker] = mine }
         }
-        #expect(nonIncreasing.withLock { $0 }, "seed \(seed)")
+        let order = taken.withLock { $0 }
+        #expect(order.joined().sorted() == Array(0..<count), "seed \(seed): each file taken once")
+        for positions in order {
+            let keys = positions.map { (WorkQueue.sizeClass(sizes[$0]), $0) }
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 > $1.0 || $0.0 == $1.0 && $0.1 < $1.1 }, "seed \(seed)")
+        }
+        if workers == 1 {
+            let expected = (0..<count).sorted { (WorkQueue.sizeClass(sizes[$0]), -$0) > (WorkQueue.sizeClass(sizes[$1]), -$1) }
+            #expect(order[0] == expected, "seed \(seed)")
+        }
         #expect(queue.outcomes().map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
+    }
+
+    @Test func sizeClassIsTheBitLength() {
+        #expect([0, 1, 2, 3, 4, 1023, 1024, Int64.max].map(WorkQueue.sizeClass) == [0, 1, 2, 2, 3, 10, 11, 63])
     }
 
     @Test func hashesInDeterministicSortedOrder() throws {
