@@ -56,6 +56,16 @@ public final class WriteOnceSlots<Element>: @unchecked Sendable {
 
     public func store(_ element: Element, at index: Int) { storage[index] = element }
 
-    /// Every slot's element; each must have been stored.
-    public func collect() -> [Element] { (0..<count).map { storage[$0]! } }
+    /// Every slot's element, moved out: the slots are left empty, so call it once. Each slot must
+    /// have been stored. Moving, not copying, means no retain of what the elements hold (objects
+    /// made on other threads and long out of the cache) and no release when the slots go.
+    public func collect() -> [Element] {
+        [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count {
+                guard let element = storage[index].take() else { preconditionFailure("slot \(index) never stored") }
+                buffer.initializeElement(at: index, to: element)
+            }
+            initialized = count
+        }
+    }
 }
