@@ -402,17 +402,17 @@ final class WorkQueue: @unchecked Sendable {
     /// next file (see the type's comment) with its position in the order of pushes; nil once the
     /// walk has finished and nothing is left.
     func pop(handingBack finished: consuming (position: Int, outcome: HashOutcome)?) -> (position: Int, entry: FileEntry)? {
-        if let finished = finished.take() {
-            state.withLock { state in
-                precondition(state.entries[finished.position] == nil && state.outcomes[finished.position] == nil,
-                             "an outcome handed back for a file not taken, or twice")
-                state.outcomes[finished.position] = finished.outcome
-                state.handedBack += 1
-            }
-        }
+        var handedBack = finished.take()
         while true {
             available.wait()
             let (taken, finished): ((Int, FileEntry)?, Bool) = state.withLock { state in
+                // Under the same lock as the taking, so a file costs one lock, not two.
+                if let outcome = handedBack.take() {
+                    precondition(state.entries[outcome.position] == nil && state.outcomes[outcome.position] == nil,
+                                 "an outcome handed back for a file not taken, or twice")
+                    state.outcomes[outcome.position] = outcome.outcome
+                    state.handedBack += 1
+                }
                 guard state.occupied != 0 else { return (nil, state.finished) }
                 let bucket = UInt64.bitWidth - 1 - state.occupied.leadingZeroBitCount
                 let position = state.buckets[bucket][state.next[bucket]]
