@@ -11,6 +11,7 @@ struct HashCommand: ParsableCommand {
             Regular files only: FIFOs, sockets and devices are reported and never read. Symbolic links \
             named on the command line are followed; links found inside directories are reported \
             unless --follow-symlinks is given. Problems go to stderr and make the exit status 1.
+            A PATH of - reads standard input, as sha256sum does (./- names a file called -).
             The text output is accepted by `sha256sum -c`.
             """)
 
@@ -26,16 +27,28 @@ struct HashCommand: ParsableCommand {
     @Flag(help: "Print AppLocker's hash instead (0x…: the Authenticode image hash of PE files, the flat SHA-256 of scripts); see `palisade inspect`.")
     var authenticode = false
 
-    @Argument(help: "Files or directories to hash.")
+    @Argument(help: "Files or directories to hash; - for standard input.")
     var paths: [String] = []
 
+    /// The operand that means standard input.
+    static let standardInput = RawPath("-")
+
     mutating func validate() throws {
-        if paths.isEmpty { throw ValidationError("give at least one PATH") }
+        if paths.isEmpty { throw ValidationError("give at least one PATH (- reads standard input)") }
+        if authenticode && paths.contains("-") {
+            throw ValidationError("--authenticode reads files, not standard input: the Authenticode hash needs the whole PE image")
+        }
     }
 
     func run() throws {
         let operands = CommandLine.rawArguments(matching: paths)
         if authenticode { return try runAuthenticode(operands) }
+        // Standard input first (an interactive user is not kept waiting behind the files), once
+        // for each -, as sha256sum reads it: the second - finds it at its end.
+        let streams = operands.filter { $0 == Self.standardInput }.map { _ in
+            FileHasher().hash(stream: STDIN_FILENO, as: Self.standardInput)
+        }
+        let files = operands.filter { $0 != Self.standardInput }
         let progress = ProgressLine()
         // No progress callback at all unless it can be drawn: the engine would count for it,
         // under the work queue's lock, after every file.
@@ -45,9 +58,11 @@ struct HashCommand: ParsableCommand {
                 progress.update("hashing: \(p.filesDone)/\(p.filesTotal) files, \(p.bytesDone >> 20)/\(p.bytesTotal >> 20) MiB")
             }
         }
-        let outcomes = FileHasher().hash(operands, recursive: recursive, symlinks: followSymlinks ? .always : .operands,
-                                         progress: onProgress)
+        var outcomes = files.isEmpty ? [] : FileHasher().hash(files, recursive: recursive,
+                                                              symlinks: followSymlinks ? .always : .operands, progress: onProgress)
         progress.finish()
+        // In path order like the rest: - goes before the first path that sorts after it.
+        outcomes.insert(contentsOf: streams, at: outcomes.firstIndex { Self.standardInput < $0.path } ?? outcomes.endIndex)
 
         var failed = 0
         var out = BufferedOutput()

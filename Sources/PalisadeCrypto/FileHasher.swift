@@ -283,6 +283,50 @@ public struct FileHasher: Sendable {
         deinit { buffer.deallocate() }
     }
 
+    /// Hashes what `descriptor` gives until end of file: standard input, for `palisade hash -`.
+    /// A stream has no size to check and may be a pipe or a terminal: it is read once, as it
+    /// comes, through one buffer. `path` names it in the outcome.
+    public func hash(stream descriptor: Int32, as path: RawPath) -> HashOutcome {
+        let worker = Worker(bufferSize: bufferSize)
+        var head = [UInt8]()
+        let result = Self.absorb(descriptor, stoppingAt: nil, into: &worker.hasher, buffer: worker.buffer, head: &head)
+            .map { size in FileDigest(path: path, size: size, sha256: worker.hasher.finalize(), head: head, mode: 0) }
+        return HashOutcome(path: path, result: result)
+    }
+
+    /// Reads `fd` into `hasher` until end of file, keeping the first 64 bytes in `head`; returns
+    /// the byte count. With `expected` (the size fstat gave), stops once that many bytes are in,
+    /// without the read that would only say end of file: a file that grew or shrank meanwhile is
+    /// still caught by the caller's size check. (A file fstat calls empty is still read, so a
+    /// non-empty /proc file is noticed.) On an error the hasher is reset for the next file.
+    private static func absorb(_ fd: Int32, stoppingAt expected: Int64?, into hasher: inout SHA256,
+                               buffer: UnsafeMutableRawBufferPointer, head: inout [UInt8]) -> Result<Int64, FileProblem> {
+        var total: Int64 = 0
+        while true {
+            if let expected, total > 0 && total == expected { break }
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n == 0 { break }
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == EAGAIN {
+                    // A non-blocking stream (standard input can be left so): wait until it has data.
+                    var wait = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    if poll(&wait, 1, -1) >= 0 || errno == EINTR { continue }
+                }
+                _ = hasher.finalize()
+                return .failure(.from(errno: code))
+            }
+            if head.count < 64 {
+                let take = min(64 - head.count, n)
+                head.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<take]))
+            }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            total += Int64(n)
+        }
+        return .success(total)
+    }
+
     /// Hashes one file already known to be regular; reports it changed if its identity, size or
     /// mtime differ from the listing or between the start and the end of the read.
     private func hashOne(_ entry: FileEntry, follow: Bool, hasher: inout SHA256,
@@ -309,27 +353,11 @@ public struct FileHasher: Sendable {
         let expected = Int64(before.st_size)
         // Read-ahead advice only matters for files that take more than one read.
         if expected > Int64(buffer.count) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
-        var total: Int64 = 0
         var head = [UInt8]()
-        while true {
-            // Once the size fstat gave has been read, skip the read that would only say end of file:
-            // a file that grew or shrank meanwhile is still caught by the size check after the loop.
-            // (A file fstat calls empty is still read, so a non-empty /proc file is still noticed.)
-            if total > 0 && total == expected { break }
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                _ = hasher.finalize()  // reset the state for the next file
-                return .failure(.from(errno: code))
-            }
-            if head.count < 64 {
-                let take = min(64 - head.count, n)
-                head.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<take]))
-            }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            total += Int64(n)
+        let total: Int64
+        switch Self.absorb(fd, stoppingAt: expected, into: &hasher, buffer: buffer, head: &head) {
+        case .success(let count): total = count
+        case .failure(let problem): return .failure(problem)
         }
         let digest = hasher.finalize()
         var after = stat()

@@ -124,5 +124,39 @@ struct HashCommandTests {
         #expect(result.status == 2)
         let unknown = try run(Paths.palisade, ["hash", "--no-such-flag", "x"])
         #expect(unknown.status == 2)
+        let authenticodeOfStandardInput = try run(Paths.palisade, ["hash", "--authenticode", "-"], stdin: Data("MZ".utf8))
+        #expect(authenticodeOfStandardInput.status == 2)
+    }
+
+    /// `-` is standard input, as for sha256sum, and its line takes its place in path order
+    /// ("+plus" sorts before "-", "plain.txt" after it); `./-` is a file called `-`.
+    @Test func dashReadsStandardInputLikeSha256sum() throws {
+        let dir = try makeTree()
+        _ = try dir.write("+plus", "plus")
+        _ = try dir.write("-", "a file called dash")
+        var generator = SystemRandomNumberGenerator()
+        let input = Data((0..<(2 << 20) + 5).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        for operands in [["-"], ["+plus", "-", "plain.txt"], ["-", "./-"]] {
+            let ours = try run(Paths.palisade, ["hash"] + operands, cwd: dir.path, stdin: input)
+            let gnu = try run("/usr/bin/sha256sum", operands, cwd: dir.path, stdin: input)
+            #expect(ours.status == 0, "\(operands): \(ours.err)")
+            #expect(gnu.status == 0)
+            #expect(ours.stdout == gnu.stdout, "\(operands): \(ours.out) against \(gnu.out)")
+        }
+        let json = try run(Paths.palisade, ["hash", "--format", "json", "-"], stdin: Data("abc".utf8))
+        let document = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
+        let files = try #require(document["files"] as? [[String: Any]])
+        #expect(files.count == 1)
+        #expect(files.first?["path"] as? String == "-")
+        #expect(files.first?["sha256"] as? String == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(files.first?["size"] as? Int == 3)
+    }
+
+    /// Standard input that cannot be read (a directory here) is a problem like any other.
+    @Test func unreadableStandardInputIsReported() throws {
+        let result = try run("/bin/sh", ["-c", "exec \"$0\" hash - < /", Paths.palisade])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.err.contains("palisade: -: Is a directory"))
     }
 }
