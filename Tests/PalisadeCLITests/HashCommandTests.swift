@@ -152,6 +152,33 @@ struct HashCommandTests {
         #expect(files.first?["size"] as? Int == 3)
     }
 
+    /// Standard input left non-blocking by whoever made it, with nothing in it yet: palisade
+    /// waits for the data instead of failing with EAGAIN.
+    @Test func nonBlockingStandardInputIsWaitedFor() throws {
+        let input = Pipe()
+        let descriptor = input.fileHandleForReading.fileDescriptor
+        #expect(fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK) == 0)
+        // A reader of our own, so that writing cannot raise SIGPIPE here if palisade exits early.
+        let keptOpen = dup(descriptor)
+        defer { close(keptOpen) }
+        let output = Pipe(), errors = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.palisade)
+        process.arguments = ["hash", "-"]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        usleep(300_000)
+        input.fileHandleForWriting.write(Data("abc".utf8))
+        try input.fileHandleForWriting.close()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        let complaints = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(String(decoding: complaints, as: UTF8.self))")
+        #expect(String(decoding: printed, as: UTF8.self) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -\n")
+    }
+
     /// Standard input that cannot be read (a directory here) is a problem like any other.
     @Test func unreadableStandardInputIsReported() throws {
         let result = try run("/bin/sh", ["-c", "exec \"$0\" hash - < /", Paths.palisade])
