@@ -46,7 +46,7 @@ struct HashCommand: ParsableCommand {
         // Standard input first (an interactive user is not kept waiting behind the files), once
         // for each -, as sha256sum reads it: the second - finds it at its end.
         let streams = operands.filter { $0 == Self.standardInput }.map { _ in
-            FileHasher().hash(stream: STDIN_FILENO, as: Self.standardInput)
+            FileHasher(keepsHeads: false).hash(stream: STDIN_FILENO, as: Self.standardInput)
         }
         let files = operands.filter { $0 != Self.standardInput }
         let progress = ProgressLine()
@@ -58,8 +58,10 @@ struct HashCommand: ParsableCommand {
                 progress.update("hashing: \(p.filesDone)/\(p.filesTotal) files, \(p.bytesDone >> 20)/\(p.bytesTotal >> 20) MiB")
             }
         }
-        var outcomes = files.isEmpty ? [] : FileHasher().hash(files, recursive: recursive,
-                                                              symlinks: followSymlinks ? .always : .operands, progress: onProgress)
+        // No file heads: they are for telling ELF from PE, which plain hashing never asks.
+        let hasher = FileHasher(keepsHeads: false)
+        var outcomes = files.isEmpty ? [] : hasher.hash(files, recursive: recursive,
+                                                        symlinks: followSymlinks ? .always : .operands, progress: onProgress)
         progress.finish()
         // In path order like the rest: - goes before the first path that sorts after it.
         outcomes.insert(contentsOf: streams, at: outcomes.firstIndex { Self.standardInput < $0.path } ?? outcomes.endIndex)

@@ -228,6 +228,27 @@ struct FileHasherTests {
         #expect(digest.head.starts(with: Array("#!".utf8)))
         #expect(digest.mode & 0o111 != 0)
     }
+
+    /// The first 64 bytes exactly; none when not wanted, with the same hash, from a file and from
+    /// a stream.
+    @Test func headsAreTheFirst64BytesOrNoneWhenNotKept() throws {
+        let dir = try TemporaryDirectory()
+        let contents = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        try dir.write(Array("file".utf8), contents)
+        let path = dir.path + "/file"
+        let kept = try #require(FileHasher(bufferSize: 4096).hash([RawPath(path)], recursive: false).first?.digest)
+        #expect(kept.head == Array(contents.prefix(64)))
+        #expect(kept.sha256 == SHA256.hash(contents))
+        let dropped = try #require(FileHasher(keepsHeads: false).hash([RawPath(path)], recursive: false).first?.digest)
+        #expect(dropped.head.isEmpty)
+        #expect(dropped.sha256 == kept.sha256)
+        let descriptor = open(path, O_RDONLY)
+        defer { close(descriptor) }
+        let stream = try #require(FileHasher(keepsHeads: false).hash(stream: descriptor, as: RawPath("-")).digest)
+        #expect(stream.head.isEmpty)
+        #expect(stream.sha256 == kept.sha256)
+        #expect(stream.size == Int64(contents.count))
+    }
 }
 
 final class StopFlag: @unchecked Sendable {
