@@ -148,11 +148,49 @@ public struct FileHasher: Sendable {
         progress: (@Sendable (Progress) -> Void)? = nil
     ) -> [HashOutcome] {
         // Only the listing's problems are needed here: the walk keeps no list of the files.
-        let (listing, hashed) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks, keepingFiles: false,
-                                                 select: nil, progress: progress)
-        var outcomes = hashed
-        outcomes.append(contentsOf: listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) })
+        let (listing, hashed, inPathOrder) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks,
+                                                              keepingFiles: false, select: nil, progress: progress)
+        let problems = listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) }
+        // The walk lists one operand's files in path order, so usually only the (sorted, few)
+        // problems need merging in; operands out of order or links followed into directories
+        // need the full sort.
+        if inPathOrder { return Self.merged(hashed, problems) }
+        var outcomes = consume hashed
+        outcomes.append(contentsOf: problems)
         return Self.sortedByPath(consume outcomes)
+    }
+
+    /// `files` and `problems`, each in path byte order, merged into one: each problem goes after
+    /// the files whose paths do not sort after it (files first among equal paths, as the stable
+    /// sort of `files + problems` would put them). Problems are few: each is placed by a binary
+    /// search, so most files' paths are never read here, and files are moved, not copied.
+    static func merged(_ files: consuming [HashOutcome], _ problems: [HashOutcome]) -> [HashOutcome] {
+        var all = consume files
+        guard !problems.isEmpty else { return all }
+        let fileCount = all.count
+        // Where each problem goes among the files: the first file that sorts after it.
+        var insertAt: [Int] = []
+        insertAt.reserveCapacity(problems.count)
+        var low = 0
+        for problem in problems {
+            var high = fileCount
+            while low < high {
+                let middle = (low + high) / 2
+                if RawPath.precedes(problem.path.bytes, all[middle].path.bytes) { high = middle } else { low = middle + 1 }
+            }
+            insertAt.append(low)
+        }
+        all.append(contentsOf: problems)
+        // File i moves down by the problems placed before it; problem k goes at insertAt[k] + k.
+        var positions = [Int](repeating: 0, count: all.count)
+        var placed = 0
+        for file in 0..<fileCount {
+            while placed < problems.count && insertAt[placed] <= file { placed += 1 }
+            positions[file] = file + placed
+        }
+        for (k, index) in insertAt.enumerated() { positions[fileCount + k] = index + k }
+        move(&all, to: positions)
+        return all
     }
 
     /// `outcomes` in path byte order (stable). Indices are sorted against one buffer holding
@@ -200,22 +238,24 @@ public struct FileHasher: Sendable {
 
     /// Lists `operands` and hashes the regular files that `select` picks (all by default) while
     /// the listing goes on. Returns the whole listing and the outcomes of the selected files in
-    /// the order the walk found them (depth first, a directory's names in byte order): close to
-    /// path order, so sorting them afterwards mostly finds runs already in order.
+    /// the order the walk found them: path byte order within each operand (see
+    /// ``TreeWalker/walk(_:recursive:found:)`` for the exception).
     public func hashWhileListing(
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         select: ((FileEntry) -> Bool)? = nil, progress: (@Sendable (Progress) -> Void)? = nil
     ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
-        hashWhileListing(operands, recursive: recursive, symlinks: symlinks, keepingFiles: true, select: select,
-                         progress: progress)
+        let (listing, outcomes, _) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks,
+                                                      keepingFiles: true, select: select, progress: progress)
+        return (listing, outcomes)
     }
 
     /// ``hashWhileListing(_:recursive:symlinks:select:progress:)``; with `keepingFiles` false the
-    /// listing holds the problems alone.
+    /// listing holds the problems alone. `inPathOrder` says whether the outcomes came out in
+    /// path byte order (see ``TreeWalker/walk(_:recursive:found:)``).
     func hashWhileListing(
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy, keepingFiles: Bool,
         select: ((FileEntry) -> Bool)?, progress: (@Sendable (Progress) -> Void)?
-    ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
+    ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome], inPathOrder: Bool) {
         // Hashing starts while the tree is still being listed: the walk (one stat per name, on
         // one thread) overlaps the workers instead of coming before them. Workers take the
         // biggest file listed so far (by size class, see `WorkQueue`), so a big file found early
@@ -247,12 +287,19 @@ public struct FileHasher: Sendable {
                 }
             }
         }
+        // Whether the files come in path order, checked as they are listed (their paths are in
+        // the cache now; they would not be after the hashing).
+        var previous: RawPath? = nil
+        var inPathOrder = true
         let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive, keepingFiles: keepingFiles) { entry in
-            if select?(entry) ?? true { queue.push(entry) }
+            guard select?(entry) ?? true else { return }
+            if inPathOrder, let previous, entry.path < previous { inPathOrder = false }
+            previous = entry.path
+            queue.push(entry)
         }
         queue.finish(wakingUp: workerCount)
         group.wait()
-        return (listing, queue.outcomes())
+        return (listing, queue.outcomes(), inPathOrder)
     }
 
     /// Progress of a running hash.

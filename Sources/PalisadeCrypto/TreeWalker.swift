@@ -29,7 +29,9 @@ public struct TreeWalker: Sendable {
 
     /// Walks `operands`. Without `recursive`, a directory operand is reported as a directory.
     /// `found` (optional) sees each regular file as soon as it is listed, in walk order, so work
-    /// on it can start before the walk ends; the returned listing has them all, sorted.
+    /// on it can start before the walk ends; the returned listing has them all, sorted. The walk
+    /// order is the paths' byte order within each operand, except under a followed link to a
+    /// directory (sorted among its siblings as the link, not as a directory).
     public func walk(_ operands: [RawPath], recursive: Bool, found: ((FileEntry) -> Void)? = nil) -> Listing {
         walk(operands, recursive: recursive, keepingFiles: true, found: found)
     }
@@ -130,8 +132,9 @@ public struct TreeWalker: Sendable {
                 case .failure(let problem):
                     listing.problems.append(Problem(path: path, problem: problem))
                 case .success(let directory):
-                    // Reverse so that popLast() visits names in ascending order.
-                    for index in RawPath.order(of: directory.names, in: directory.bytes).reversed() {
+                    // Reverse so that popLast() visits names in ascending order of their keys: the
+                    // walk then lists paths in byte order (see `DirectoryRead.keys`).
+                    for index in RawPath.order(of: directory.keys, in: directory.bytes).reversed() {
                         let child = path.appending(directory.bytes[directory.names[index]])
                         // A path the kernel cannot take (PATH_MAX) gets lstat by path, and so the
                         // same ENAMETOOLONG report as before, instead of a status it could not use.
@@ -157,8 +160,13 @@ public struct TreeWalker: Sendable {
     /// A directory's names (without `.` and `..`) as ranges of one buffer, each with its lstat
     /// result or the errno lstat gave.
     private struct DirectoryRead {
+        /// Each name followed by a `/`.
         var bytes: [UInt8] = []
         var names: [Range<Int>] = []
+        /// What the names are ordered by: the name, and its `/` too when lstat says directory.
+        /// Everything under `a/` then comes where `a/` sorts among its siblings, so a depth-first
+        /// walk lists paths in byte order: `a-b` before `a/x` ('-' < '/'), `a.c` and `a0` after.
+        var keys: [Range<Int>] = []
         var statuses: [Result<Status, StatError>] = []
     }
 
@@ -172,7 +180,11 @@ public struct TreeWalker: Sendable {
             let status = fstatat(directory, name.baseAddress!, &info, AT_SYMLINK_NOFOLLOW)
             let start = read.bytes.count
             read.bytes.append(contentsOf: UnsafeRawBufferPointer(name))
-            read.names.append(start..<read.bytes.count)
+            let end = read.bytes.count
+            read.bytes.append(UInt8(ascii: "/"))
+            read.names.append(start..<end)
+            let isDirectory = status == 0 && info.st_mode & S_IFMT == S_IFDIR
+            read.keys.append(start..<(isDirectory ? end + 1 : end))
             read.statuses.append(status == 0 ? .success(Status(info)) : .failure(StatError(code: errno)))
         }.map { read }
     }

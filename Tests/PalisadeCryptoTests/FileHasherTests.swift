@@ -24,6 +24,59 @@ struct FileHasherTests {
         #expect(got.map(\.problem) == expected.map(\.problem), "seed \(seed): equal paths keep their order")
     }
 
+    /// Files and problems, each sorted, merge as the stable sort of both would order them (files
+    /// first among equal paths), for random paths with repeats and prefixes of one another.
+    @Test(arguments: 0..<10) func sortedFilesAndProblemsMergeLikeTheStableSort(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let names: [[UInt8]] = [[], [0x61], [0x61, 0x2F, 0x62], [0x61, 0x2D], [0xFF], [0x61, 0x00], [0x7A]]
+        func paths(_ count: Int) -> [RawPath] {
+            (0..<count).map { _ in
+                RawPath(bytes: [0x2F] + names.randomElement(using: &random)! + names.randomElement(using: &random)!)
+            }.sorted()
+        }
+        let files = paths(Int.random(in: 0...200, using: &random)).map {
+            HashOutcome(path: $0, result: .success(FileDigest(path: $0, size: 0, sha256: SHA256.hash([UInt8]()), head: [], mode: 0)))
+        }
+        let problems = paths(Int.random(in: 0...30, using: &random)).map { HashOutcome(path: $0, result: .failure(.symlink)) }
+        let expected = FileHasher.sortedByPath(files + problems)
+        let merged = FileHasher.merged(files, problems)
+        #expect(merged.map(\.path) == expected.map(\.path), "seed \(seed)")
+        #expect(merged.map { $0.problem == nil } == expected.map { $0.problem == nil }, "seed \(seed): files first among equals")
+    }
+
+    /// The walk lists a tree in path byte order: a directory's subtree comes where `name/` sorts
+    /// among its siblings ('-' and '.' sort before '/', '0' after it).
+    @Test func theWalkListsFilesInPathByteOrder() throws {
+        let dir = try TemporaryDirectory()
+        for name in ["a/x/q", "a/x-y/z", "a/x.y", "a/x0", "a-b", "a.c/y/z", "a.c/y-", "a0", "b"] {
+            try dir.write(name, name)
+        }
+        var order: [RawPath] = []
+        let listing = TreeWalker().walk([RawPath(dir.path)], recursive: true) { order.append($0.path) }
+        #expect(order.count == 9)
+        #expect(order == order.sorted(), "\(order.map(\.description))")
+        #expect(order == listing.files.map(\.path))
+    }
+
+    /// Results are in path order however the operands are given, problems among them.
+    @Test func resultsAreInPathOrderWhateverTheOperandOrder() throws {
+        let dir = try TemporaryDirectory()
+        for name in ["m/a", "m/b-c", "m/b/d", "z/e", "c"] { try dir.write(name, name) }
+        mkfifo(dir.path + "/m/b/fifo", 0o600)
+        symlink("a", dir.path + "/m/link")
+        let cases: [(operands: [String], files: [String], problems: [String])] = [
+            (["z", "m", "c"], ["c", "m/a", "m/b-c", "m/b/d", "z/e"], ["m/b/fifo", "m/link"]),
+            (["c", "m", "z"], ["c", "m/a", "m/b-c", "m/b/d", "z/e"], ["m/b/fifo", "m/link"]),
+        ]
+        for (operands, files, problems) in cases {
+            let outcomes = FileHasher(workers: 2).hash(operands.map { RawPath(dir.path + "/" + $0) }, recursive: true)
+            let paths = outcomes.map(\.path)
+            #expect(paths == paths.sorted(), "\(operands)")
+            #expect(outcomes.filter { $0.digest != nil }.map(\.path.description) == files.map { dir.path + "/" + $0 }, "\(operands)")
+            #expect(outcomes.filter { $0.problem != nil }.map(\.path.description) == problems.map { dir.path + "/" + $0 }, "\(operands)")
+        }
+    }
+
     /// The work queue hands out a file of the biggest size class left (the first listed among
     /// them), and outcomes handed back by several threads, in whatever order they finish, come
     /// out in the order the files were pushed.
