@@ -41,8 +41,11 @@ public struct TreeWalker: Sendable {
     /// `palisade hash`: no copy of every entry kept, and none sorted).
     func walk(_ operands: [RawPath], recursive: Bool, keepingFiles: Bool, found: ((FileEntry) -> Void)?) -> Listing {
         var listing = Listing()
-        var visitedDirectories = Set<DirectoryID>()
         for operand in operands {
+            // Directories seen, to catch a cycle through followed links: per operand, so that
+            // operands inside one another are each walked whole (as sha256sum would hash what they
+            // share twice) instead of the second one being reported as a loop.
+            var visitedDirectories = Set<DirectoryID>()
             visit(operand, isOperand: true, recursive: recursive, keepingFiles: keepingFiles, into: &listing,
                   visited: &visitedDirectories, found: found)
         }
