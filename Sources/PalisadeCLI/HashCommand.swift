@@ -12,7 +12,8 @@ struct HashCommand: ParsableCommand {
             named on the command line are followed; links found inside directories are reported \
             unless --follow-symlinks is given. Problems go to stderr and make the exit status 1.
             A PATH of - reads standard input, as sha256sum does (./- names a file called -).
-            The text output is accepted by `sha256sum -c`.
+            Lines come in path byte order (LC_ALL=C sort), not in the order of the arguments, so the \
+            same files always give the same output. The text output is accepted by `sha256sum -c`.
             """)
 
     @Flag(name: [.short, .long], help: "Hash every regular file under directory operands.")
