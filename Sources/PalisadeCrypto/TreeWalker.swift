@@ -168,7 +168,8 @@ public struct TreeWalker: Sendable {
         var names: [Range<Int>] = []
         /// What the names are ordered by: the name, and its `/` too when lstat says directory.
         /// Everything under `a/` then comes where `a/` sorts among its siblings, so a depth-first
-        /// walk lists paths in byte order: `a-b` before `a/x` ('-' < '/'), `a.c` and `a0` after.
+        /// walk lists paths in byte order: `a-b` and `a.c` before `a/x` ('-' and '.' sort before
+        /// '/'), `a0` after it.
         var keys: [Range<Int>] = []
         var statuses: [Result<Status, StatError>] = []
     }
