@@ -259,22 +259,39 @@ public struct FileHasher: Sendable {
         select: ((FileEntry) -> Bool)?, progress: (@Sendable (Progress) -> Void)?
     ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome], inPathOrder: Bool) {
         // Hashing starts while the tree is still being listed: the walk (one stat per name, on
-        // one thread) overlaps the workers instead of coming before them. Workers take the
-        // biggest file listed so far (by size class, see `WorkQueue`), so a big file found early
-        // does not end the run on one core.
+        // this thread) overlaps the workers instead of coming before them.
+        var listing = TreeWalker.Listing()
+        // Whether the files come in path order, checked as they are listed (their paths are in
+        // the cache now; they would not be after the hashing).
+        var inPathOrder = true
+        let outcomes = hashFeeding(followSymlinks: symlinks != .never, progress: progress) { queue in
+            var previous: RawPath? = nil
+            listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive, keepingFiles: keepingFiles) { entry in
+                guard select?(entry) ?? true else { return }
+                if inPathOrder, let previous, entry.path < previous { inPathOrder = false }
+                previous = entry.path
+                queue.push(entry)
+            }
+        }
+        return (listing, outcomes, inPathOrder)
+    }
+
+    /// Runs one worker per core on a ``WorkQueue`` while `feed` pushes files into it on this
+    /// thread (so the workers waiting for files can never hold up the thread that gives them).
+    /// Workers take the biggest file pushed so far (by size class), so a big file pushed early
+    /// does not end the run on one core. Returns the outcomes in the order of the pushes.
+    private func hashFeeding(followSymlinks: Bool, progress: (@Sendable (Progress) -> Void)?,
+                             _ feed: (WorkQueue) -> Void) -> [HashOutcome] {
         let queue = WorkQueue()
-        let followSymlinks = symlinks != .never
         let bufferSize = self.bufferSize
         let workerCount = workers
         let done = Atomic<Int>(0)
         let bytesDone = Atomic<Int64>(0)
-        // Workers on the global pool; the walk on this thread, so the workers waiting for files
-        // can never hold up the thread that lists them.
         let group = DispatchGroup()
         for _ in 0..<workerCount {
             DispatchQueue.global().async(group: group) {
                 let state = Worker(bufferSize: bufferSize)
-                // Each outcome goes back with the next pop, to the taken file's listing position.
+                // Each outcome goes back with the next pop, to the taken file's position.
                 var finished: (position: Int, outcome: HashOutcome)? = nil
                 while let (position, entry) = queue.pop(handingBack: finished.take()) {
                     let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &state.hasher,
@@ -289,19 +306,10 @@ public struct FileHasher: Sendable {
                 }
             }
         }
-        // Whether the files come in path order, checked as they are listed (their paths are in
-        // the cache now; they would not be after the hashing).
-        var previous: RawPath? = nil
-        var inPathOrder = true
-        let listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive, keepingFiles: keepingFiles) { entry in
-            guard select?(entry) ?? true else { return }
-            if inPathOrder, let previous, entry.path < previous { inPathOrder = false }
-            previous = entry.path
-            queue.push(entry)
-        }
+        feed(queue)
         queue.finish(wakingUp: workerCount)
         group.wait()
-        return (listing, queue.outcomes(), inPathOrder)
+        return queue.outcomes()
     }
 
     /// Progress of a running hash.
@@ -312,23 +320,13 @@ public struct FileHasher: Sendable {
         public var bytesTotal: Int64
     }
 
-    /// Hashes listed files; results are in the order of `entries`.
-    /// Work is handed out largest file first so one big file does not end the run on one core.
+    /// Hashes listed files; results are in the order of `entries`. Work is handed out as in
+    /// ``hashWhileListing(_:recursive:symlinks:select:progress:)``: biggest first.
     public func hash(entries: [FileEntry], followSymlinks: Bool = false,
                      progress: (@Sendable (Progress) -> Void)? = nil) -> [HashOutcome] {
-        let count = entries.count
-        guard count > 0 else { return [] }
-        let schedule = entries.indices.sorted { entries[$0].size > entries[$1].size }
-        let done = Atomic<Int>(0)
-        let bytesDone = Atomic<Int64>(0)
-        let bytesTotal = entries.reduce(Int64(0)) { $0 + $1.size }
-        let bufferSize = self.bufferSize
-        return Parallel.map(entries, workers: workers, order: schedule, worker: { Worker(bufferSize: bufferSize) }) { worker, entry in
-            let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &worker.hasher, buffer: worker.buffer)
-            let finished = done.add(1, ordering: .relaxed).newValue
-            let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
-            progress?(Progress(filesDone: finished, filesTotal: count, bytesDone: bytes, bytesTotal: bytesTotal))
-            return HashOutcome(path: entry.path, result: result)
+        guard !entries.isEmpty else { return [] }
+        return hashFeeding(followSymlinks: followSymlinks, progress: progress) { queue in
+            for entry in entries { queue.push(entry) }
         }
     }
 

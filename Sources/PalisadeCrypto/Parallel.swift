@@ -1,8 +1,9 @@
 import Dispatch
 import Synchronization
 
-/// Data-parallel helpers for the engine and the compiler: work handed out through an atomic index
-/// to one worker per core, results in write-once slots.
+/// Data-parallel map for the compiler (customers, bundles): work handed out through an atomic
+/// index to one worker per core, results in write-once slots. (The file-hashing engine has its
+/// own queue, `WorkQueue`, which takes files as they are listed and the biggest first.)
 public enum Parallel {
     /// `transform` applied to every element on up to `workers` threads, in the order of `order`
     /// (indices into `items`; default: as given). Results are in the order of `items`.
@@ -10,27 +11,16 @@ public enum Parallel {
         _ items: [Item], workers: Int = FileHasher.onlineCores, order: [Int]? = nil,
         _ transform: @Sendable (Item) -> Result
     ) -> [Result] {
-        map(items, workers: workers, order: order, worker: { () }) { _, item in transform(item) }
-    }
-
-    /// Like ``map(_:workers:order:_:)``, with state each worker makes once and reuses for every
-    /// element it takes (a hash state and a read buffer, say).
-    public static func map<Item: Sendable, Result: Sendable, Worker>(
-        _ items: [Item], workers: Int = FileHasher.onlineCores, order: [Int]? = nil,
-        worker makeWorker: @Sendable () -> Worker,
-        _ transform: @Sendable (Worker, Item) -> Result
-    ) -> [Result] {
         let count = items.count
         guard count > 0 else { return [] }
         let slots = WriteOnceSlots<Result>(count: count)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(max(1, workers), count)) { _ in
-            let worker = makeWorker()
             while true {
                 let slot = next.add(1, ordering: .relaxed).oldValue
                 if slot >= count { break }
                 let index = order?[slot] ?? slot
-                slots.store(transform(worker, items[index]), at: index)
+                slots.store(transform(items[index]), at: index)
             }
         }
         return slots.collect()
