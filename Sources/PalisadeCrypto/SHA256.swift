@@ -71,6 +71,23 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
 
     public var description: String { hex }
 
+    /// Whether `text` is this digest's ``hex`` form (64 lower-case hex digits), compared digit by
+    /// digit in place, without building that string (`verify` asks once per file).
+    public func matches(hex text: String) -> Bool {
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { digits -> Bool in
+            guard digits.count == 64 else { return false }
+            return withUnsafeBytes { bytes in
+                for (i, byte) in bytes.enumerated()
+                where digits[2 * i] != hexDigit(byte >> 4) || digits[2 * i + 1] != hexDigit(byte & 0xF) {
+                    return false
+                }
+                return true
+            }
+        } ?? (hex == text)
+    }
+
     /// Byte-wise order.
     public static func < (a: Self, b: Self) -> Bool {
         a.withUnsafeBytes { x in b.withUnsafeBytes { y in x.lexicographicallyPrecedes(y) } }

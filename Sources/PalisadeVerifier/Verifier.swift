@@ -355,27 +355,6 @@ extension FileEntry {
     }
 }
 
-extension SHA256Digest {
-    /// Whether `hex` is this digest's ``hex`` form (64 lower-case hex digits), without building that string.
-    func matches(hex: String) -> Bool {
-        var hex = hex
-        hex.makeContiguousUTF8()
-        return hex.utf8.withContiguousStorageIfAvailable { text -> Bool in
-            guard text.count == 64 else { return false }
-            let digits: StaticString = "0123456789abcdef"
-            let table = UnsafeBufferPointer(start: digits.utf8Start, count: 16)
-            // The digest's bytes in place: `bytes` makes an array on every use.
-            return withUnsafeBytes { bytes in
-                for i in 0..<32 {
-                    let byte = bytes[i]
-                    if text[2 * i] != table[Int(byte >> 4)] || text[2 * i + 1] != table[Int(byte & 0x0F)] { return false }
-                }
-                return true
-            }
-        } ?? (self.hex == hex)
-    }
-}
-
 /// Finds hashed entries by host path: the listed files by binary search (the walker lists them
 /// sorted by path bytes), rule targets outside the listing in a small dictionary.
 struct EntryIndex {

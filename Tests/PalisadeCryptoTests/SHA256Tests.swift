@@ -73,6 +73,21 @@ struct SHA256Tests {
         #expect(SHA256Digest(bytes: base + [0]) == nil)
     }
 
+    /// `matches(hex:)` says yes to the digest's own lower-case hex only: not to upper case, not
+    /// to a wrong digit anywhere, not to a wrong length.
+    @Test func matchesItsOwnLowerCaseHexOnly() {
+        let digest = SHA256.hash(Array("abc".utf8))
+        #expect(digest.matches(hex: digest.hex))
+        #expect(!digest.matches(hex: digest.hex.uppercased()))
+        #expect(!digest.matches(hex: String(digest.hex.dropLast())))
+        #expect(!digest.matches(hex: digest.hex + "0"))
+        for position in 0..<64 {
+            var digits = Array(digest.hex.utf8)
+            digits[position] = digits[position] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            #expect(!digest.matches(hex: String(decoding: digits, as: UTF8.self)), "digit \(position)")
+        }
+    }
+
     @Test func providerIsReported() {
         #expect(!SHA256.provider.isEmpty)
     }
