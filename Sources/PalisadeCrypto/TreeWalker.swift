@@ -186,10 +186,11 @@ public struct TreeWalker: Sendable {
             read.bytes.append(contentsOf: UnsafeRawBufferPointer(name))
             let end = read.bytes.count
             read.bytes.append(UInt8(ascii: "/"))
+            let result: Result<Status, StatError> = status == 0 ? .success(Status(info)) : .failure(StatError(code: errno))
+            let isDirectory = if case .success(let known) = result { FileType(mode: known.mode) == .directory } else { false }
             read.names.append(start..<end)
-            let isDirectory = status == 0 && info.st_mode & S_IFMT == S_IFDIR
             read.keys.append(start..<(isDirectory ? end + 1 : end))
-            read.statuses.append(status == 0 ? .success(Status(info)) : .failure(StatError(code: errno)))
+            read.statuses.append(result)
         }.map { read }
     }
 
