@@ -121,21 +121,27 @@ public enum SymlinkPolicy: Sendable {
 }
 
 /// Hashes many files on all cores: one Crypto++ state and one reused read buffer per worker, so
-/// the reading takes `workers × bufferSize` whatever the file sizes and counts. The results, kept
-/// to be returned in path order, take a few hundred bytes per file (about 310 for
-/// ``hash(_:recursive:symlinks:progress:)`` without heads).
+/// the reading takes `workers × bufferSize` whatever the file sizes. ``hash(_:recursive:symlinks:progress:emit:)``
+/// hands results over as they are ready, in path order, with at most ``window`` files listed
+/// ahead of them, so its memory stays bounded whatever the file count too.
 public struct FileHasher: Sendable {
     public var workers: Int
     public var bufferSize: Int
     /// Whether digests keep the file's first 64 bytes (``FileDigest/head``). The compiler and
     /// `verify` need them to tell ELF, PE and scripts apart; `palisade hash` does not, and without
-    /// them each file costs one allocation (about 110 bytes, kept until the output) less.
+    /// them each file costs one allocation (about 110 bytes) less.
     public var keepsHeads: Bool
+    /// How many files (and problems) the streaming ``hash(_:recursive:symlinks:progress:emit:)``
+    /// may have listed and not yet handed over: the walk waits when it gets that far ahead. Each
+    /// costs a few hundred bytes. Big files start first only among these, so the window must
+    /// hold enough work to keep the other cores busy while a big file is hashed on one.
+    public var window: Int
 
-    public init(workers: Int? = nil, bufferSize: Int = 1 << 20, keepsHeads: Bool = true) {
+    public init(workers: Int? = nil, bufferSize: Int = 1 << 20, keepsHeads: Bool = true, window: Int = 16_384) {
         self.workers = max(1, workers ?? FileHasher.onlineCores)
         self.bufferSize = max(4096, bufferSize)
         self.keepsHeads = keepsHeads
+        self.window = max(1, window)
     }
 
     /// How many of a file's first bytes go into its digest's `head`.
@@ -143,56 +149,54 @@ public struct FileHasher: Sendable {
 
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// Lists `operands` (recursively when asked), hashes every regular file found, and calls
+    /// `emit` on this thread with each outcome as soon as it and every one before it are ready:
+    /// files in path byte order, whatever the order of the operands, and each problem the walk
+    /// met where it met it (a directory's own problem comes where its contents would: see
+    /// ``TreeWalker``). At most ``window`` files are ever listed ahead of the last one emitted.
+    ///
+    /// When a directory operand holds another operand (or is named twice), no walk lists paths
+    /// in order: then every outcome is kept and sorted before the first is emitted.
+    public func hash(
+        _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
+        progress: (@Sendable (Progress) -> Void)? = nil, emit: (consuming HashOutcome) -> Void
+    ) {
+        let walker = TreeWalker(symlinks: symlinks)
+        guard let ordered = walker.pathOrder(of: operands, recursive: recursive) else {
+            var all: [HashOutcome] = []
+            hashWalking(operands, with: walker, recursive: recursive, window: .max, progress: progress) { all.append($0) }
+            for outcome in Self.sortedByPath(consume all) { emit(outcome) }
+            return
+        }
+        hashWalking(ordered, with: walker, recursive: recursive, window: window, progress: progress, emit: emit)
+    }
+
     /// Lists `operands` (recursively when asked) and hashes every regular file found.
     /// Results come sorted by path bytes; problems are listed among them at their path.
     public func hash(
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) -> [HashOutcome] {
-        // Only the listing's problems are needed here: the walk keeps no list of the files.
-        let (listing, hashed, inPathOrder) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks,
-                                                              keepingFiles: false, select: nil, progress: progress)
-        let problems = listing.problems.map { HashOutcome(path: $0.path, result: .failure($0.problem)) }
-        // The walk lists one operand's files in path order, so usually only the (sorted, few)
-        // problems need merging in; operands out of order or links followed into directories
-        // need the full sort.
-        if inPathOrder { return Self.merged(hashed, problems) }
-        var outcomes = consume hashed
-        outcomes.append(contentsOf: problems)
-        return Self.sortedByPath(consume outcomes)
+        var outcomes: [HashOutcome] = []
+        var inOrder = true
+        hash(operands, recursive: recursive, symlinks: symlinks, progress: progress) { outcome in
+            // Files come in order; only a directory's own problem can come after a sibling that
+            // sorts after it.
+            if inOrder, let last = outcomes.last, outcome.path < last.path { inOrder = false }
+            outcomes.append(outcome)
+        }
+        return inOrder ? outcomes : Self.sortedByPath(consume outcomes)
     }
 
-    /// `files` and `problems`, each in path byte order, merged into one: each problem goes after
-    /// the files whose paths do not sort after it (files first among equal paths, as the stable
-    /// sort of `files + problems` would put them). Problems are few: each is placed by a binary
-    /// search, so most files' paths are never read here, and files are moved, not copied.
-    static func merged(_ files: consuming [HashOutcome], _ problems: [HashOutcome]) -> [HashOutcome] {
-        var all = consume files
-        guard !problems.isEmpty else { return all }
-        let fileCount = all.count
-        // Where each problem goes among the files: the first file that sorts after it.
-        var insertAt: [Int] = []
-        insertAt.reserveCapacity(problems.count)
-        var low = 0
-        for problem in problems {
-            var high = fileCount
-            while low < high {
-                let middle = (low + high) / 2
-                if RawPath.precedes(problem.path.bytes, all[middle].path.bytes) { high = middle } else { low = middle + 1 }
-            }
-            insertAt.append(low)
+    /// Walks `operands` in the order given, the files found pushed to the workers and the
+    /// problems met among them, and emits the outcomes in that order.
+    private func hashWalking(_ operands: [RawPath], with walker: TreeWalker, recursive: Bool, window: Int,
+                             progress: (@Sendable (Progress) -> Void)?, emit: (consuming HashOutcome) -> Void) {
+        hashFeeding(window: window, followSymlinks: walker.symlinks != .never, progress: progress, emit: emit) { push in
+            walker.walk(operands, recursive: recursive,
+                        found: { push(.file($0)) },
+                        problem: { push(.done(HashOutcome(path: $0.path, result: .failure($0.problem)))) })
         }
-        all.append(contentsOf: problems)
-        // File i moves down by the problems placed before it; problem k goes at insertAt[k] + k.
-        var positions = [Int](repeating: 0, count: all.count)
-        var placed = 0
-        for file in 0..<fileCount {
-            while placed < problems.count && insertAt[placed] <= file { placed += 1 }
-            positions[file] = file + placed
-        }
-        for (k, index) in insertAt.enumerated() { positions[fileCount + k] = index + k }
-        move(&all, to: positions)
-        return all
     }
 
     /// `outcomes` in path byte order (stable). Indices are sorted against one buffer holding
@@ -241,47 +245,32 @@ public struct FileHasher: Sendable {
     /// Lists `operands` and hashes the regular files that `select` picks (all by default) while
     /// the listing goes on. Returns the whole listing and the outcomes of the selected files in
     /// the order the walk found them: path byte order within each operand (see
-    /// ``TreeWalker/walk(_:recursive:found:)`` for the exception).
+    /// ``TreeWalker/walk(_:recursive:found:)``).
     public func hashWhileListing(
         _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
         select: ((FileEntry) -> Bool)? = nil, progress: (@Sendable (Progress) -> Void)? = nil
     ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
-        let (listing, outcomes, _) = hashWhileListing(operands, recursive: recursive, symlinks: symlinks,
-                                                      keepingFiles: true, select: select, progress: progress)
-        return (listing, outcomes)
-    }
-
-    /// ``hashWhileListing(_:recursive:symlinks:select:progress:)``; with `keepingFiles` false the
-    /// listing holds the problems alone. `inPathOrder` says whether the outcomes came out in
-    /// path byte order (see ``TreeWalker/walk(_:recursive:found:)``).
-    func hashWhileListing(
-        _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy, keepingFiles: Bool,
-        select: ((FileEntry) -> Bool)?, progress: (@Sendable (Progress) -> Void)?
-    ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome], inPathOrder: Bool) {
         // Hashing starts while the tree is still being listed: the walk (one stat per name, on
         // this thread) overlaps the workers instead of coming before them.
         var listing = TreeWalker.Listing()
-        // Whether the files come in path order, checked as they are listed (their paths are in
-        // the cache now; they would not be after the hashing).
-        var inPathOrder = true
-        let outcomes = hashFeeding(followSymlinks: symlinks != .never, progress: progress) { queue in
-            var previous: RawPath? = nil
-            listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive, keepingFiles: keepingFiles) { entry in
-                guard select?(entry) ?? true else { return }
-                if inPathOrder, let previous, entry.path < previous { inPathOrder = false }
-                previous = entry.path
-                queue.push(entry)
+        var outcomes: [HashOutcome] = []
+        hashFeeding(window: .max, followSymlinks: symlinks != .never, progress: progress,
+                    emit: { outcomes.append($0) }) { push in
+            listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in
+                if select?(entry) ?? true { push(.file(entry)) }
             }
         }
-        return (listing, outcomes, inPathOrder)
+        return (listing, outcomes)
     }
 
-    /// Runs one worker per core on a ``WorkQueue`` while `feed` pushes files into it on this
-    /// thread (so the workers waiting for files can never hold up the thread that gives them).
+    /// Runs one worker per core on a ``WorkQueue`` while `feed` pushes into it on this thread
+    /// (so the workers waiting for files can never hold up the thread that gives them), and
+    /// calls `emit` on this thread with each outcome in the order of the pushes, as soon as it
+    /// and those before it are ready. A push waits while `window` pushes are not yet emitted.
     /// Workers take the biggest file pushed so far (by size class), so a big file pushed early
-    /// does not end the run on one core. Returns the outcomes in the order of the pushes.
-    private func hashFeeding(followSymlinks: Bool, progress: (@Sendable (Progress) -> Void)?,
-                             _ feed: (WorkQueue) -> Void) -> [HashOutcome] {
+    /// does not end the run on one core.
+    private func hashFeeding(window: Int, followSymlinks: Bool, progress: (@Sendable (Progress) -> Void)?,
+                             emit: (consuming HashOutcome) -> Void, _ feed: ((WorkQueue.Item) -> Void) -> Void) {
         let queue = WorkQueue()
         let bufferSize = self.bufferSize
         let workerCount = workers
@@ -306,10 +295,23 @@ public struct FileHasher: Sendable {
                 }
             }
         }
-        feed(queue)
-        queue.finish(wakingUp: workerCount)
+        // Outcomes moved out of the queue, emitted outside its lock. `emit` only ever runs on
+        // this thread, during this call, inside `feed` or after it.
+        var ready: [HashOutcome] = []
+        withoutActuallyEscaping(emit) { emit in
+            func emitReady() {
+                for outcome in ready { emit(outcome) }
+                ready.removeAll(keepingCapacity: true)
+            }
+            feed { item in
+                queue.push(item, within: window, ready: &ready)
+                if !ready.isEmpty { emitReady() }
+            }
+            queue.finish()
+            while queue.waitForReady(into: &ready) { emitReady() }
+            emitReady()
+        }
         group.wait()
-        return queue.outcomes()
     }
 
     /// Progress of a running hash.
@@ -325,9 +327,12 @@ public struct FileHasher: Sendable {
     public func hash(entries: [FileEntry], followSymlinks: Bool = false,
                      progress: (@Sendable (Progress) -> Void)? = nil) -> [HashOutcome] {
         guard !entries.isEmpty else { return [] }
-        return hashFeeding(followSymlinks: followSymlinks, progress: progress) { queue in
-            for entry in entries { queue.push(entry) }
+        var outcomes: [HashOutcome] = []
+        outcomes.reserveCapacity(entries.count)
+        hashFeeding(window: .max, followSymlinks: followSymlinks, progress: progress, emit: { outcomes.append($0) }) { push in
+            for entry in entries { push(.file(entry)) }
         }
+        return outcomes
     }
 
     /// What one worker reuses for every file: a hash state and a read buffer.
@@ -429,24 +434,42 @@ public struct FileHasher: Sendable {
     }
 }
 
-/// Files listed and not yet taken, biggest first; workers wait on it until the walk has finished.
+
+/// Between the walk and the workers: files listed and not yet taken, handed out biggest first,
+/// and the outcomes not yet handed over, kept in listing order.
 ///
 /// "Biggest" is by size class, the size's bit length: a file is taken before every file of a
 /// smaller class, and among one class the first listed goes first. That is enough to start big
 /// files early (no big file ends the run on one core), and taking a file costs a few integer
 /// operations instead of a heap's sift over every file listed.
 ///
-/// Each worker hands back the outcome of the file it took with its next `pop`, and the queue
-/// keeps it at that file's listing position: the outcomes end up in listing order without being
-/// gathered or copied afterwards.
+/// Every push takes the next position. Each worker hands back the outcome of the file it took
+/// with its next `pop`, and the queue keeps it at that file's position; the pushing thread moves
+/// the outcomes out from the first position on, as far as they are ready. Positions in flight
+/// (pushed, not yet moved out) live in a ring that grows to the largest number in flight, which
+/// the pushing thread bounds with `push`'s `window`.
 final class WorkQueue: @unchecked Sendable {
+    /// What the walk pushes: a file to hash, or an outcome it already has (a problem it met).
+    enum Item {
+        case file(FileEntry)
+        case done(HashOutcome)
+    }
+
+    private struct Slot {
+        /// The file, until a worker takes it.
+        var entry: FileEntry? = nil
+        /// Its outcome, from when it is handed back until the pushing thread moves it out.
+        var outcome: HashOutcome? = nil
+    }
+
     private struct State {
-        /// Every file pushed, in order; taken ones are cleared.
-        var entries: [FileEntry?] = []
-        /// Each file's outcome, by position in `entries`, once handed back.
-        var outcomes: [HashOutcome?] = []
-        /// Positions in `entries` of the files not yet taken, by size class (bucket b holds the
-        /// sizes of bit length b), each in order of pushes from `next[b]` on.
+        /// Positions `first..<end`, position p at `p & (slots.count - 1)` (a power of two).
+        var slots = [Slot](repeating: Slot(), count: 256)
+        /// The first position whose outcome is not yet moved out, and the next position to push.
+        var first = 0
+        var end = 0
+        /// Positions of the files not yet taken, by size class (bucket b holds the sizes of bit
+        /// length b), each in order of pushes from `next[b]` on.
         var buckets = [[Int]](repeating: [], count: 64)
         var next = [Int](repeating: 0, count: 64)
         /// Bit b is set when bucket b has files not yet taken.
@@ -454,10 +477,58 @@ final class WorkQueue: @unchecked Sendable {
         var finished = false
         var listed = 0
         var listedBytes: Int64 = 0
-        var handedBack = 0
+        /// The pushing thread waits until the outcome at `first` is handed back.
+        var pusherWaits = false
+        /// Workers waiting for a file (or the end).
+        var idleWorkers = 0
+
+        func index(_ position: Int) -> Int { position & (slots.count - 1) }
+
+        mutating func append(_ slot: consuming Slot) {
+            if end - first == slots.count {
+                // Twice the room; each position in flight moves to its place in the larger ring.
+                var larger = [Slot](repeating: Slot(), count: slots.count * 2)
+                for position in first..<end { swap(&larger[position & (larger.count - 1)], &slots[index(position)]) }
+                slots = larger
+            }
+            slots[index(end)] = slot
+            end += 1
+        }
+
+        /// Moves out the outcomes ready from `first` on, in order.
+        mutating func moveReady(into ready: inout [HashOutcome]) {
+            while first < end, let outcome = slots[index(first)].outcome.take() {
+                ready.append(outcome)
+                first += 1
+            }
+        }
+
+        /// Takes the next file (see the type's comment) with its position, or nil if none is left.
+        mutating func take() -> (position: Int, entry: FileEntry)? {
+            guard occupied != 0 else { return nil }
+            let bucket = UInt64.bitWidth - 1 - occupied.leadingZeroBitCount
+            let position = buckets[bucket][next[bucket]]
+            next[bucket] += 1
+            if next[bucket] == buckets[bucket].count {
+                buckets[bucket].removeAll(keepingCapacity: true)
+                next[bucket] = 0
+                occupied &= ~(1 << UInt64(bucket))
+            } else if next[bucket] >= 4096 && 2 * next[bucket] >= buckets[bucket].count {
+                // A class that never runs empty: drop the taken front, so the bucket does not grow
+                // with every file ever pushed (each position is moved at most once per take).
+                buckets[bucket].removeFirst(next[bucket])
+                next[bucket] = 0
+            }
+            // The worker owns it now: moved out, the slot keeps nil in its place.
+            guard let entry = slots[index(position)].entry.take() else { preconditionFailure("a position taken twice") }
+            return (position, entry)
+        }
     }
     private let state = Mutex(State())
+    /// Wakes an idle worker: one signal for each worker counted in `idleWorkers` and woken.
     private let available = DispatchSemaphore(value: 0)
+    /// Signalled when the outcome the pushing thread waits for is handed back.
+    private let firstReady = DispatchSemaphore(value: 0)
 
     /// The size class of a file: its size's bit length, 0 for an empty file, at most 63.
     static func sizeClass(_ size: Int64) -> Int { Int64.bitWidth - max(0, size).leadingZeroBitCount }
@@ -465,77 +536,101 @@ final class WorkQueue: @unchecked Sendable {
     /// Files and bytes listed so far.
     var listed: (Int, Int64) { state.withLock { ($0.listed, $0.listedBytes) } }
 
-    func push(_ entry: FileEntry) {
-        state.withLock { state in
-            let bucket = Self.sizeClass(entry.size)
-            state.listed += 1
-            state.listedBytes += entry.size
-            state.buckets[bucket].append(state.entries.count)
-            state.occupied |= 1 << UInt64(bucket)
-            state.entries.append(entry)
-            state.outcomes.append(nil)
+    /// How many positions are pushed and not yet moved out.
+    var inFlight: Int { state.withLock { $0.end - $0.first } }
+
+    /// Moves the outcomes ready (in order, from the first position on) into `ready`, then pushes
+    /// `item` at the next position, first waiting while `window` positions are in flight.
+    /// Call from one thread only.
+    func push(_ item: consuming Item, within window: Int, ready: inout [HashOutcome]) {
+        var item = Optional(item)
+        while true {
+            let (pushed, wakeWorker): (Bool, Bool) = state.withLock { state in
+                state.moveReady(into: &ready)
+                guard state.end - state.first < window else {
+                    // Nothing was ready, or there would be room now: wait for the first outcome.
+                    state.pusherWaits = true
+                    return (false, false)
+                }
+                switch item.take()! {
+                case .file(let entry):
+                    let bucket = Self.sizeClass(entry.size)
+                    state.listed += 1
+                    state.listedBytes += entry.size
+                    state.buckets[bucket].append(state.end)
+                    state.occupied |= 1 << UInt64(bucket)
+                    state.append(Slot(entry: entry))
+                    guard state.idleWorkers > 0 else { return (true, false) }
+                    state.idleWorkers -= 1
+                    return (true, true)
+                case .done(let outcome):
+                    state.append(Slot(outcome: outcome))
+                    return (true, false)
+                }
+            }
+            if pushed {
+                if wakeWorker { available.signal() }
+                return
+            }
+            firstReady.wait()
         }
-        available.signal()
     }
 
     /// No more pushes: lets every waiting worker see the end.
-    func finish(wakingUp workers: Int) {
-        state.withLock { $0.finished = true }
-        for _ in 0..<workers { available.signal() }
+    func finish() {
+        let idle = state.withLock { state in
+            state.finished = true
+            defer { state.idleWorkers = 0 }
+            return state.idleWorkers
+        }
+        for _ in 0..<idle { available.signal() }
     }
 
-    /// Stores `finished` (the outcome of a file taken before) at its position, then takes the
-    /// next file (see the type's comment) with its position in the order of pushes; nil once the
-    /// walk has finished and nothing is left.
-    func pop(handingBack finished: consuming (position: Int, outcome: HashOutcome)?) -> (position: Int, entry: FileEntry)? {
-        var handedBack = finished.take()
+    /// After ``finish()``: moves the outcomes ready into `ready`, first waiting until
+    /// the next one is if none is. False once every outcome is moved out.
+    func waitForReady(into ready: inout [HashOutcome]) -> Bool {
         while true {
-            available.wait()
-            let (taken, finished): ((Int, FileEntry)?, Bool) = state.withLock { state in
-                // Under the same lock as the taking, so a file costs one lock, not two.
-                if let outcome = handedBack.take() {
-                    precondition(state.entries[outcome.position] == nil && state.outcomes[outcome.position] == nil,
-                                 "an outcome handed back for a file not taken, or twice")
-                    state.outcomes[outcome.position] = outcome.outcome
-                    state.handedBack += 1
-                }
-                guard state.occupied != 0 else { return (nil, state.finished) }
-                let bucket = UInt64.bitWidth - 1 - state.occupied.leadingZeroBitCount
-                let position = state.buckets[bucket][state.next[bucket]]
-                state.next[bucket] += 1
-                if state.next[bucket] == state.buckets[bucket].count {
-                    state.buckets[bucket].removeAll(keepingCapacity: true)
-                    state.next[bucket] = 0
-                    state.occupied &= ~(1 << UInt64(bucket))
-                }
-                // The worker owns it now: moved out, the queue keeps nil in its place.
-                guard let entry = state.entries[position].take() else { preconditionFailure("a position taken twice") }
-                return ((position, entry), false)
+            let (more, wait): (Bool, Bool) = state.withLock { state in
+                state.moveReady(into: &ready)
+                if state.first == state.end { return (false, false) }
+                if !ready.isEmpty { return (true, false) }
+                state.pusherWaits = true
+                return (true, true)
             }
-            if let taken { return taken }
-            if finished {
-                available.signal()  // pass the end on to the next waiting worker
-                return nil
-            }
+            if !wait { return more }
+            firstReady.wait()
         }
     }
 
-    /// Every pushed file's outcome, in the order of pushes, moved out of the queue. Call once the
-    /// workers are done: every file taken and every outcome handed back.
-    func outcomes() -> [HashOutcome] {
-        state.withLock { state in
-            precondition(state.finished && state.occupied == 0 && state.handedBack == state.outcomes.count,
-                         "outcomes asked for before every file was hashed")
-            let count = state.outcomes.count
-            return state.outcomes.withUnsafeMutableBufferPointer { slots in
-                [HashOutcome](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    for index in 0..<count {
-                        // take() moves the outcome out and leaves nil: nothing is copied or retained.
-                        buffer.initializeElement(at: index, to: slots[index].take()!)
+    /// Stores `finished` (the outcome of a file taken before) at its position, then takes the
+    /// next file (see the type's comment) with its position, waiting while there is none; nil
+    /// once the walk has finished and nothing is left. The outcome is stored before any wait:
+    /// the pushing thread may be waiting for it to make room in its window.
+    func pop(handingBack finished: consuming (position: Int, outcome: HashOutcome)?) -> (position: Int, entry: FileEntry)? {
+        var handedBack = finished.take()
+        while true {
+            let (taken, end, wakePusher): ((Int, FileEntry)?, Bool, Bool) = state.withLock { state in
+                // Under the same lock as the taking, so a file costs one lock, not two.
+                var wake = false
+                if let (position, outcome) = handedBack.take() {
+                    let slot = state.index(position)
+                    precondition(position >= state.first && position < state.end && state.slots[slot].entry == nil
+                                 && state.slots[slot].outcome == nil, "an outcome handed back for a file not taken, or twice")
+                    state.slots[slot].outcome = outcome
+                    if position == state.first && state.pusherWaits {
+                        state.pusherWaits = false
+                        wake = true
                     }
-                    initialized = count
                 }
+                if let taken = state.take() { return (taken, false, wake) }
+                if state.finished { return (nil, true, wake) }
+                state.idleWorkers += 1
+                return (nil, false, wake)
             }
+            if wakePusher { firstReady.signal() }
+            if let taken { return taken }
+            if end { return nil }
+            available.wait()
         }
     }
 }

@@ -28,30 +28,57 @@ public struct TreeWalker: Sendable {
     }
 
     /// Walks `operands`. Without `recursive`, a directory operand is reported as a directory.
-    /// `found` (optional) sees each regular file as soon as it is listed, in walk order, so work
+    /// `found` sees each regular file as soon as it is listed, in walk order, so work
     /// on it can start before the walk ends; the returned listing has them all, sorted. The walk
-    /// order is the paths' byte order within each operand, except under a followed link to a
-    /// directory (sorted among its siblings as the link, not as a directory).
-    public func walk(_ operands: [RawPath], recursive: Bool, found: ((FileEntry) -> Void)? = nil) -> Listing {
-        walk(operands, recursive: recursive, keepingFiles: true, found: found)
+    /// order is the paths' byte order within each operand.
+    public func walk(_ operands: [RawPath], recursive: Bool, found: (FileEntry) -> Void = { _ in }) -> Listing {
+        var listing = Listing()
+        walk(operands, recursive: recursive,
+             found: { entry in listing.files.append(entry); found(entry) },
+             problem: { listing.problems.append($0) })
+        listing.files.sort { $0.path < $1.path }
+        listing.problems.sort { $0.path < $1.path }
+        return listing
     }
 
-    /// ``walk(_:recursive:found:)``; with `keepingFiles` false, regular files only go to `found`
-    /// and the listing has the problems alone (for callers that need nothing more, such as
-    /// `palisade hash`: no copy of every entry kept, and none sorted).
-    func walk(_ operands: [RawPath], recursive: Bool, keepingFiles: Bool, found: ((FileEntry) -> Void)?) -> Listing {
-        var listing = Listing()
+    /// Walks `operands` in the order given, handing each regular file to `found` and each problem
+    /// to `problem` as it meets them, and keeping nothing (for `palisade hash`, which streams).
+    /// Within one operand files come in path byte order; a directory's own problem (unreadable,
+    /// a loop) comes where its contents would, after a sibling `d-x` whose path sorts after `d`.
+    func walk(_ operands: [RawPath], recursive: Bool, found: (FileEntry) -> Void, problem: (Problem) -> Void) {
         for operand in operands {
             // Directories seen, to catch a cycle through followed links: per operand, so that
             // operands inside one another are each walked whole (as sha256sum would hash what they
             // share twice) instead of the second one being reported as a loop.
             var visitedDirectories = Set<DirectoryID>()
-            visit(operand, isOperand: true, recursive: recursive, keepingFiles: keepingFiles, into: &listing,
-                  visited: &visitedDirectories, found: found)
+            visit(operand, isOperand: true, recursive: recursive, visited: &visitedDirectories,
+                  found: found, problem: problem)
         }
-        listing.files.sort { $0.path < $1.path }
-        listing.problems.sort { $0.path < $1.path }
-        return listing
+    }
+
+    /// `operands` reordered so that walking them one after the other lists files in path byte
+    /// order, or nil when no order can: when a directory operand holds another operand (or is
+    /// named twice), the walks' paths interleave. Each operand is ordered by the paths it can
+    /// list: a directory's (or a followed link to one) by its path with a `/`, as siblings are.
+    func pathOrder(of operands: [RawPath], recursive: Bool) -> [RawPath]? {
+        let slash = UInt8(ascii: "/")
+        let keyed: [(key: [UInt8], isDirectory: Bool, operand: RawPath)] = operands.map { operand in
+            let followed = Status.of(operand, follow: symlinks != .never)
+            let isDirectory = recursive && (try? followed.get()).map { FileType(mode: $0.mode) == .directory } == true
+            var key = operand.bytes
+            if isDirectory && key.last != slash { key.append(slash) }
+            return (key, isDirectory, operand)
+        }
+        let sorted = keyed.enumerated().sorted { a, b in
+            // Stable: equal keys keep the operands' order.
+            RawPath.precedes(a.element.key, b.element.key) || (a.element.key == b.element.key && a.offset < b.offset)
+        }.map(\.element)
+        // A directory's paths all start with its key, so they can only meet a later operand's if
+        // that key starts with it (keys sorted: checking each with the next one is enough).
+        for (current, next) in zip(sorted, sorted.dropFirst()) where current.isDirectory {
+            if next.key.starts(with: current.key) { return nil }
+        }
+        return sorted.map(\.operand)
     }
 
     private struct DirectoryID: Hashable { var device: UInt64; var inode: UInt64 }
@@ -79,8 +106,8 @@ public struct TreeWalker: Sendable {
         }
     }
 
-    private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, keepingFiles: Bool, into listing: inout Listing,
-                       visited: inout Set<DirectoryID>, found: ((FileEntry) -> Void)?) {
+    private func visit(_ start: RawPath, isOperand: Bool, recursive: Bool, visited: inout Set<DirectoryID>,
+                       found: (FileEntry) -> Void, problem report: (Problem) -> Void) {
         // Depth-first with an explicit stack of paths still to look at. Names found in a directory
         // come with their lstat result, taken relative to the open directory (see
         // `readDirectoryWithStatus`), so the kernel does not resolve the whole path once more per name.
@@ -92,7 +119,7 @@ public struct TreeWalker: Sendable {
             case .success(let known):
                 info = known
             case .failure(let error):
-                listing.problems.append(Problem(path: path, problem: .from(errno: error.code)))
+                report(Problem(path: path, problem: .from(errno: error.code)))
                 continue
             }
             var type = FileType(mode: info.mode)
@@ -100,7 +127,7 @@ public struct TreeWalker: Sendable {
             if type == .symlink {
                 let follow = symlinks == .always || (symlinks == .operands && operand)
                 guard follow else {
-                    listing.problems.append(Problem(path: path, problem: .symlink))
+                    report(Problem(path: path, problem: .symlink))
                     continue
                 }
                 switch Status.of(path, follow: true) {
@@ -108,7 +135,7 @@ public struct TreeWalker: Sendable {
                     info = target
                 case .failure(let error):
                     // A dangling link is a link to nothing: report it as such, a loop as a loop.
-                    listing.problems.append(Problem(path: path, problem: error.code == ENOENT ? .symlink : .from(errno: error.code)))
+                    report(Problem(path: path, problem: error.code == ENOENT ? .symlink : .from(errno: error.code)))
                     continue
                 }
                 type = FileType(mode: info.mode)
@@ -118,22 +145,21 @@ public struct TreeWalker: Sendable {
             case .regular:
                 let entry = FileEntry(path: path, size: info.size, device: info.device, inode: info.inode,
                                       mode: UInt32(info.mode), viaSymlink: viaSymlink)
-                if keepingFiles { listing.files.append(entry) }
-                found?(entry)
+                found(entry)
             case .directory:
                 guard recursive else {
-                    listing.problems.append(Problem(path: path, problem: .isDirectory))
+                    report(Problem(path: path, problem: .isDirectory))
                     continue
                 }
                 let id = DirectoryID(device: info.device, inode: info.inode)
                 guard visited.insert(id).inserted else {
                     // Reached again through a followed link: a cycle (or a second way in).
-                    listing.problems.append(Problem(path: path, problem: .symlinkLoop))
+                    report(Problem(path: path, problem: .symlinkLoop))
                     continue
                 }
                 switch readDirectoryWithStatus(path) {
                 case .failure(let problem):
-                    listing.problems.append(Problem(path: path, problem: problem))
+                    report(Problem(path: path, problem: problem))
                 case .success(let directory):
                     // Reverse so that popLast() visits names in ascending order of their keys: the
                     // walk then lists paths in byte order (see `DirectoryRead.keys`).
@@ -146,7 +172,7 @@ public struct TreeWalker: Sendable {
                     }
                 }
             default:
-                listing.problems.append(Problem(path: path, problem: .notRegularFile(type)))
+                report(Problem(path: path, problem: .notRegularFile(type)))
             }
         }
     }
@@ -166,7 +192,8 @@ public struct TreeWalker: Sendable {
         /// Each name followed by a `/`.
         var bytes: [UInt8] = []
         var names: [Range<Int>] = []
-        /// What the names are ordered by: the name, and its `/` too when lstat says directory.
+        /// What the names are ordered by: the name, and its `/` too when lstat says directory (or,
+        /// when every link is followed, a link to one).
         /// Everything under `a/` then comes where `a/` sorts among its siblings, so a depth-first
         /// walk lists paths in byte order: `a-b` and `a.c` before `a/x` ('-' and '.' sort before
         /// '/'), `a0` after it.
@@ -187,7 +214,18 @@ public struct TreeWalker: Sendable {
             let end = read.bytes.count
             read.bytes.append(UInt8(ascii: "/"))
             let result: Result<Status, StatError> = status == 0 ? .success(Status(info)) : .failure(StatError(code: errno))
-            let isDirectory = if case .success(let known) = result { FileType(mode: known.mode) == .directory } else { false }
+            var isDirectory = false
+            if case .success(let known) = result {
+                switch FileType(mode: known.mode) {
+                case .directory: isDirectory = true
+                case .symlink where symlinks == .always:
+                    // Followed later as the directory it leads to, so ordered as one.
+                    var target = stat()
+                    isDirectory = fstatat(directory, name.baseAddress!, &target, 0) == 0
+                        && FileType(mode: target.st_mode) == .directory
+                default: break
+                }
+            }
             read.names.append(start..<end)
             read.keys.append(start..<(isDirectory ? end + 1 : end))
             read.statuses.append(result)

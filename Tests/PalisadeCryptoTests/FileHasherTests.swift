@@ -24,26 +24,6 @@ struct FileHasherTests {
         #expect(got.map(\.problem) == expected.map(\.problem), "seed \(seed): equal paths keep their order")
     }
 
-    /// Files and problems, each sorted, merge as the stable sort of both would order them (files
-    /// first among equal paths), for random paths with repeats and prefixes of one another.
-    @Test(arguments: 0..<10) func sortedFilesAndProblemsMergeLikeTheStableSort(seed: Int) {
-        var random = SplitMix(seed: UInt64(seed))
-        let names: [[UInt8]] = [[], [0x61], [0x61, 0x2F, 0x62], [0x61, 0x2D], [0xFF], [0x61, 0x00], [0x7A]]
-        func paths(_ count: Int) -> [RawPath] {
-            (0..<count).map { _ in
-                RawPath(bytes: [0x2F] + names.randomElement(using: &random)! + names.randomElement(using: &random)!)
-            }.sorted()
-        }
-        let files = paths(Int.random(in: 0...200, using: &random)).map {
-            HashOutcome(path: $0, result: .success(FileDigest(path: $0, size: 0, sha256: SHA256.hash([UInt8]()), head: [], mode: 0)))
-        }
-        let problems = paths(Int.random(in: 0...30, using: &random)).map { HashOutcome(path: $0, result: .failure(.symlink)) }
-        let expected = FileHasher.sortedByPath(files + problems)
-        let merged = FileHasher.merged(files, problems)
-        #expect(merged.map(\.path) == expected.map(\.path), "seed \(seed)")
-        #expect(merged.map { $0.problem == nil } == expected.map { $0.problem == nil }, "seed \(seed): files first among equals")
-    }
-
     /// The walk lists a tree in path byte order: a directory's subtree comes where `name/` sorts
     /// among its siblings ('-' and '.' sort before '/', '0' after it).
     @Test func theWalkListsFilesInPathByteOrder() throws {
@@ -83,7 +63,7 @@ struct FileHasherTests {
     /// The work queue hands out a file of the biggest size class left (the first listed among
     /// them), and outcomes handed back by several threads, in whatever order they finish, come
     /// out in the order the files were pushed.
-    @Test(arguments: 0..<10) func workQueueHandsOutBiggestFirstAndKeepsOutcomesInPushOrder(seed: Int) {
+    @Test(.timeLimit(.minutes(1)), arguments: 0..<10) func workQueueHandsOutBiggestFirstAndKeepsOutcomesInPushOrder(seed: Int) {
         var random = SplitMix(seed: UInt64(seed))
         let count = Int.random(in: 1...500, using: &random)
         let workers = seed == 0 ? 1 : Int.random(in: 1...5, using: &random)
@@ -93,11 +73,13 @@ struct FileHasherTests {
             return bits == 0 ? 0 : (Int64(1) << (bits - 1)) + Int64.random(in: 0...(Int64(1) << (bits - 1)) - 1, using: &random)
         }
         let queue = WorkQueue()
+        var ready: [HashOutcome] = []
         for (position, size) in sizes.enumerated() {
-            queue.push(FileEntry(path: RawPath("/f\(position)"), size: size, device: 1, inode: UInt64(position),
-                                 mode: 0o644, viaSymlink: false))
+            queue.push(.file(FileEntry(path: RawPath("/f\(position)"), size: size, device: 1, inode: UInt64(position),
+                                       mode: 0o644, viaSymlink: false)), within: .max, ready: &ready)
         }
-        queue.finish(wakingUp: workers)
+        #expect(ready.isEmpty, "no outcome before any file is taken")
+        queue.finish()
         // Every file is pushed before any is taken, so each thread sees its (class, position)
         // pairs only ever go down in class and, within a class, up in position.
         let taken = Mutex([[Int]](repeating: [], count: workers))
@@ -121,7 +103,107 @@ struct FileHasherTests {
             let expected = (0..<count).sorted { (WorkQueue.sizeClass(sizes[$0]), -$0) > (WorkQueue.sizeClass(sizes[$1]), -$1) }
             #expect(order[0] == expected, "seed \(seed)")
         }
-        #expect(queue.outcomes().map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
+        while queue.waitForReady(into: &ready) {}
+        #expect(ready.map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
+    }
+
+    /// With a window, the pushing thread never has more than `window` positions in flight, and it
+    /// gets every outcome (files hashed by the workers, problems pushed done) in push order while
+    /// the workers hand them back in whatever order they finish.
+    @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 7, 64]) func workQueueKeepsAtMostTheWindowInFlight(window: Int) {
+        let queue = WorkQueue()
+        let count = 1_000, workers = 3
+        let group = DispatchGroup()
+        for _ in 0..<workers {
+            DispatchQueue.global().async(group: group) {
+                var finished: (position: Int, outcome: HashOutcome)? = nil
+                while let (position, entry) = queue.pop(handingBack: finished.take()) {
+                    if position % 5 == 0 { usleep(50) }  // uneven finishing times
+                    finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
+                }
+            }
+        }
+        var ready: [HashOutcome] = []
+        var received: [HashOutcome] = []
+        var mostInFlight = 0
+        for index in 0..<count {
+            let path = RawPath("/f\(index)")
+            let item: WorkQueue.Item = index % 3 == 0
+                ? .done(HashOutcome(path: path, result: .failure(.symlink)))
+                : .file(FileEntry(path: path, size: Int64(index * 997 % 5000), device: 1, inode: UInt64(index),
+                                  mode: 0o644, viaSymlink: false))
+            queue.push(item, within: window, ready: &ready)
+            mostInFlight = max(mostInFlight, queue.inFlight)
+            received += ready
+            ready.removeAll()
+        }
+        queue.finish()
+        while queue.waitForReady(into: &ready) {}
+        received += ready
+        group.wait()
+        #expect(mostInFlight <= window)
+        #expect(received.map(\.path) == (0..<count).map { RawPath("/f\($0)") })
+        #expect(received.map(\.problem) == (0..<count).map { $0 % 3 == 0 ? .symlink : .notFound })
+    }
+
+    /// A window as small as one file changes nothing in the results: the same outcomes in the
+    /// same order as with room for every file, with a big file first and problems among them;
+    /// and `emit` sees them in that order as they come.
+    @Test(.timeLimit(.minutes(1))) func aSmallWindowGivesTheSameOutcomes() throws {
+        let dir = try TemporaryDirectory()
+        _ = try dir.write(Array("a-big".utf8), [UInt8](repeating: 7, count: 3 << 20))
+        for index in 0..<150 { try dir.write("d\(index % 7)/f\(index)", "file \(index)") }
+        mkfifo(dir.path + "/d3/fifo", 0o600)
+        symlink("nowhere", dir.path + "/d5/dangling")
+        let operands = [RawPath(dir.path)]
+        let roomy = FileHasher(workers: 2, window: 1 << 20).hash(operands, recursive: true)
+        #expect(roomy.count == 153)
+        for window in [1, 2, 16] {
+            let hasher = FileHasher(workers: 2, window: window)
+            var emitted: [HashOutcome] = []
+            hasher.hash(operands, recursive: true) { emitted.append($0) }
+            #expect(emitted.map(\.path) == roomy.map(\.path), "window \(window)")
+            #expect(emitted.map(\.digest?.sha256) == roomy.map(\.digest?.sha256), "window \(window)")
+            #expect(emitted.map(\.problem) == roomy.map(\.problem), "window \(window)")
+        }
+        let paths = roomy.map(\.path)
+        #expect(paths == paths.sorted())
+    }
+
+    /// Operands are walked in the order of the paths they can list, a directory's as its path
+    /// with a `/`; no order exists when one directory operand holds another or is named twice.
+    @Test func operandsAreOrderedAsTheirPathsAre() throws {
+        let dir = try TemporaryDirectory()
+        for name in ["m/a", "m/b/d", "m-x", "c", "z/e", "l-x"] { try dir.write(name, name) }
+        symlink("z", dir.path + "/l")
+        func order(_ operands: [String], recursive: Bool = true, symlinks: SymlinkPolicy = .operands) -> [String]? {
+            TreeWalker(symlinks: symlinks).pathOrder(of: operands.map { RawPath(dir.path + "/" + $0) }, recursive: recursive)?
+                .map { String($0.description.dropFirst(dir.path.count + 1)) }
+        }
+        #expect(order(["z", "m", "m-x", "c"]) == ["c", "m-x", "m", "z"])  // '-' sorts before '/'
+        #expect(order(["m/b", "m"]) == nil)
+        #expect(order(["m", "m"]) == nil)
+        #expect(order(["m/", "m/b"]) == nil)
+        #expect(order(["m", "m/"]) == nil)
+        #expect(order(["c", "c"]) == ["c", "c"])  // a file named twice is one path, listed twice
+        #expect(order(["does-not-exist", "c"]) == ["c", "does-not-exist"])
+        // A link operand that is followed lists as the directory it leads to; one that is not,
+        // as the link alone.
+        #expect(order(["l", "l-x"]) == ["l-x", "l"])
+        #expect(order(["l", "l-x"], symlinks: .never) == ["l", "l-x"])
+        // Without --recursive a directory is only reported: nothing of it can interleave.
+        #expect(order(["m/b", "m"], recursive: false) == ["m", "m/b"])
+    }
+
+    /// Following every link, a link to a directory is walked as the directory: its files come
+    /// where `link/` sorts among its siblings, so the walk stays in path byte order.
+    @Test func linksFollowedIntoDirectoriesKeepTheWalkInPathOrder() throws {
+        let dir = try TemporaryDirectory()
+        for name in ["t/f", "l-x", "l0"] { try dir.write(name, name) }
+        symlink("t", dir.path + "/l")
+        var order: [RawPath] = []
+        _ = TreeWalker(symlinks: .always).walk([RawPath(dir.path)], recursive: true) { order.append($0.path) }
+        #expect(order.map { String($0.description.dropFirst(dir.path.count + 1)) } == ["l-x", "l/f", "l0"])
     }
 
     @Test func sizeClassIsTheBitLength() {
