@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalisadeCrypto
+import PalisadeModel
 
 /// `palisade hash`: SHA-256 of files, printed exactly as GNU `sha256sum` prints it.
 struct HashCommand: ParsableCommand {
@@ -13,7 +14,8 @@ struct HashCommand: ParsableCommand {
             unless --follow-symlinks is given. Problems go to stderr and make the exit status 1.
             A PATH of - reads standard input, as sha256sum does (./- names a file called -).
             Lines come in path byte order (LC_ALL=C sort), not in the order of the arguments, so the \
-            same files always give the same output. The text output is accepted by `sha256sum -c`.
+            same files always give the same output; each is written as soon as it and those before \
+            it are hashed. The text output is accepted by `sha256sum -c`.
             """)
 
     @Flag(name: [.short, .long], help: "Hash every regular file under directory operands.")
@@ -46,11 +48,13 @@ struct HashCommand: ParsableCommand {
         if authenticode { return try runAuthenticode(operands) }
         // Standard input first (an interactive user is not kept waiting behind the files), once
         // for each -, as sha256sum reads it: the second - finds it at its end.
-        let streams = operands.filter { $0 == Self.standardInput }.map { _ in
+        var streams = operands.filter { $0 == Self.standardInput }.map { _ in
             FileHasher(keepsHeads: false).hash(stream: STDIN_FILENO, as: Self.standardInput)
         }
         let files = operands.filter { $0 != Self.standardInput }
-        let progress = ProgressLine()
+        // Lines go to stdout as they are ready: on a terminal they are the progress, and a
+        // progress line on the same screen would be broken into by them.
+        let progress = ProgressLine(enabled: Terminal.stderrIsTerminal && isatty(STDOUT_FILENO) != 1)
         // No progress callback at all unless it can be drawn: the engine would count for it,
         // under the work queue's lock, after every file.
         var onProgress: (@Sendable (FileHasher.Progress) -> Void)?
@@ -59,74 +63,106 @@ struct HashCommand: ParsableCommand {
                 progress.update("hashing: \(p.filesDone)/\(p.filesTotal) files, \(p.bytesDone >> 20)/\(p.bytesTotal >> 20) MiB")
             }
         }
-        // No file heads: they are for telling ELF from PE, which plain hashing never asks.
-        let hasher = FileHasher(keepsHeads: false)
-        var outcomes = files.isEmpty ? [] : hasher.hash(files, recursive: recursive,
-                                                        symlinks: followSymlinks ? .always : .operands, progress: onProgress)
-        progress.finish()
-        // In path order like the rest: - goes before the first path that sorts after it.
-        outcomes.insert(contentsOf: streams, at: outcomes.firstIndex { Self.standardInput < $0.path } ?? outcomes.endIndex)
-
-        var failed = 0
-        var out = BufferedOutput()
-        var report = HashReport()
-        for outcome in outcomes {
-            switch outcome.result {
-            case .success(let digest):
-                switch format {
-                case .text: out.append { SHA256SumFormat.appendLine(digest: digest.sha256, path: digest.path, to: &$0) }
-                case .json: report.files.append(.init(digest))
-                }
-            case .failure(let problem):
-                failed += 1
-                Terminal.err("palisade: \(outcome.path.displayEscaped): \(problem)\n")
-                if format == .json { report.problems.append(.init(path: outcome.path, problem: problem)) }
+        var output = HashOutput(format: format, progress: progress)
+        if !files.isEmpty {
+            // No file heads: they are for telling ELF from PE, which plain hashing never asks.
+            // Each line is written as soon as it and those before it are ready, so memory does not
+            // grow with the number of files.
+            FileHasher(keepsHeads: false).hash(files, recursive: recursive, symlinks: followSymlinks ? .always : .operands,
+                                               progress: onProgress) { outcome in
+                // In path order like the rest: - goes before the first path that sorts after it.
+                while !streams.isEmpty && Self.standardInput < outcome.path { output.write(streams.removeFirst()) }
+                output.write(outcome)
             }
         }
-        if format == .json { out.append(try JSON.encode(report)) }
-        out.flush()
-        if failed > 0 { throw PalisadeExit.findings }
+        progress.finish()
+        for stream in streams { output.write(stream) }
+        if output.finish() > 0 { throw PalisadeExit.findings }
     }
 }
 
-/// The `--format json` document of `palisade hash`.
+/// Where `palisade hash` writes its outcomes, one at a time: sha256sum lines or the JSON document
+/// on stdout, problems on stderr.
 ///
+/// The `--format json` document:
 /// ```json
 /// {"files": [{"path": "a", "sha256": "…", "size": 3}],
-///  "problems": [{"path": "fifo", "problem": "not-regular-file", "message": "…"}]}
+///  "problems": [{"message": "…", "path": "fifo", "problem": "not-regular-file"}]}
 /// ```
 /// `path` is the name as UTF-8; where the name is not valid UTF-8, `pathHex` holds its bytes.
-struct HashReport: Encodable {
-    struct File: Encodable {
-        var path: String
-        var pathHex: String?
-        var sha256: String
-        var size: Int64
+/// Files are written as they come; the problems, which come after them, are kept until the end.
+struct HashOutput: ~Copyable {
+    private let format: OutputFormat
+    /// Problems are written in its place while it is drawn.
+    private let progress: ProgressLine
+    private var text = BufferedOutput()
+    private var json = PrettyJSONWriter(capacity: 1 << 16)
+    private var problems: [(path: RawPath, problem: FileProblem)] = []
 
-        init(_ digest: FileDigest) {
-            path = digest.path.description
-            pathHex = digest.path.string == nil ? hexString(digest.path.bytes) : nil
-            sha256 = digest.sha256.hex
-            size = digest.size
+    init(format: OutputFormat, progress: ProgressLine) {
+        self.format = format
+        self.progress = progress
+        if format == .json {
+            json.beginObject()
+            json.key("files")
+            json.beginArray()
         }
     }
 
-    struct Problem: Encodable {
-        var path: String
-        var pathHex: String?
-        var problem: String
-        var message: String
-
-        init(path: RawPath, problem: FileProblem) {
-            self.path = path.description
-            self.pathHex = path.string == nil ? hexString(path.bytes) : nil
-            self.problem = problem.code
-            self.message = problem.description
+    mutating func write(_ outcome: HashOutcome) {
+        switch outcome.result {
+        case .success(let digest):
+            switch format {
+            case .text: text.append { SHA256SumFormat.appendLine(digest: digest.sha256, path: digest.path, to: &$0) }
+            case .json:
+                json.element()
+                json.beginObject()
+                Self.writePath(digest.path, to: &json)
+                json.member("sha256", digest.sha256.hex)
+                json.key("size")
+                json.integer(digest.size)
+                json.endObject()
+                if json.count >= 1 << 16 { drainJSON() }
+            }
+        case .failure(let problem):
+            progress.interrupt(with: "palisade: \(outcome.path.displayEscaped): \(problem)\n")
+            problems.append((outcome.path, problem))
         }
     }
 
-    var files: [File] = []
-    var problems: [Problem] = []
+    /// Ends the output; returns how many problems there were.
+    consuming func finish() -> Int {
+        if format == .json {
+            json.endArray()
+            json.key("problems")
+            json.beginArray()
+            for (path, problem) in problems {
+                // Members in byte order of their keys, as JSONEncoder's sortedKeys writes them.
+                json.element()
+                json.beginObject()
+                json.member("message", problem.description)
+                Self.writePath(path, to: &json)
+                json.member("problem", problem.code)
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+            json.finish()
+            drainJSON()
+        }
+        text.flush()
+        return problems.count
+    }
+
+    private mutating func drainJSON() {
+        json.drain { bytes in text.append { $0.append(contentsOf: bytes) } }
+    }
+
+    /// `path`, and `pathHex` when the name is not UTF-8.
+    private static func writePath(_ path: RawPath, to json: inout PrettyJSONWriter) {
+        json.member("path", path.description)
+        if path.string == nil { json.member("pathHex", hexString(path.bytes)) }
+    }
 }
 
 extension FileProblem {

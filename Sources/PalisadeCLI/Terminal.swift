@@ -78,6 +78,14 @@ final class ProgressLine: @unchecked Sendable {
         Terminal.err("\r\u{1B}[K" + text())
     }
 
+    /// Writes `text` (whole lines) to stderr in place of the progress line, which the next
+    /// update draws again below it.
+    func interrupt(with text: String) {
+        lock.lock(); defer { lock.unlock() }
+        Terminal.err(drawn ? "\r\u{1B}[K" + text : text)
+        drawn = false
+    }
+
     func finish() {
         lock.lock(); defer { lock.unlock() }
         if drawn { Terminal.err("\r\u{1B}[K") }

@@ -17,6 +17,16 @@ public struct PrettyJSONWriter: ~Copyable {
     /// What was written, as an array (one copy).
     public var bytes: [UInt8] { buffer.array }
 
+    /// How many bytes are written and not yet drained.
+    public var count: Int { buffer.count }
+
+    /// Hands what was written so far to `body` and empties the buffer; the layout goes on where
+    /// it was. For documents written out piece by piece, such as a long streamed list.
+    public mutating func drain(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        buffer.withUnsafeBytes(body)
+        buffer.removeAll()
+    }
+
     // MARK: containers
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }

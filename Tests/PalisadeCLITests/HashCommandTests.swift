@@ -69,6 +69,49 @@ struct HashCommandTests {
         #expect(empty["size"] as? Int == 0)
     }
 
+    /// Operands in any order, one inside another, one named twice: the lines are sha256sum's for
+    /// the same paths in byte order, what two operands share listed once for each.
+    @Test func operandsInAnyOrderGiveLinesInPathOrder() throws {
+        let dir = try TemporaryDirectory()
+        for name in ["m/a", "m/b/c", "m/b-d", "m/e", "m0", "z/y"] { _ = try dir.write(name, name) }
+        let cases: [(operands: [String], paths: [String])] = [
+            (["z", "m0", "m"], ["m/a", "m/b-d", "m/b/c", "m/e", "m0", "z/y"]),
+            (["m/b", "m"], ["m/a", "m/b-d", "m/b/c", "m/b/c", "m/e"]),
+            (["m", "m/b"], ["m/a", "m/b-d", "m/b/c", "m/b/c", "m/e"]),
+            (["m0", "m", "m0"], ["m/a", "m/b-d", "m/b/c", "m/e", "m0", "m0"]),
+        ]
+        for (operands, paths) in cases {
+            let ours = try run(Paths.palisade, ["hash", "-r"] + operands, cwd: dir.path)
+            let gnu = try run("/usr/bin/sha256sum", paths, cwd: dir.path)
+            #expect(ours.status == 0, "\(operands): \(ours.err)")
+            #expect(ours.out == gnu.out, "\(operands)")
+        }
+    }
+
+    /// The JSON document, written out as files come, is laid out exactly as JSONEncoder (sorted
+    /// keys, pretty printed) lays out the same content: with problems, and with empty lists.
+    @Test func jsonIsLaidOutAsJSONEncoderLaysItOut() throws {
+        struct Document: Codable {
+            struct File: Codable { var path: String; var pathHex: String?; var sha256: String; var size: Int64 }
+            struct Problem: Codable { var message: String; var path: String; var pathHex: String?; var problem: String }
+            var files: [File]
+            var problems: [Problem]
+        }
+        let dir = try makeTree()
+        #expect(mkfifo("\(dir.path)/fifo", 0o644) == 0)
+        #expect(mkfifo("\(dir.path)/\u{1}fifo\\", 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: "\(dir.path)/empty dir", withIntermediateDirectories: false)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        for operands in [["."], ["fifo"], ["empty dir"]] {
+            let result = try run(Paths.palisade, ["hash", "-r", "--format", "json"] + operands, cwd: dir.path)
+            let document = try JSONDecoder().decode(Document.self, from: result.stdout)
+            #expect(document.files.count == (operands == ["."] ? Self.hostileNames.count : 0), "\(operands)")
+            #expect(document.problems.count == (operands == ["."] ? 2 : operands == ["fifo"] ? 1 : 0), "\(operands)")
+            #expect(result.stdout == (try encoder.encode(document)) + [0x0A], "\(operands)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func hostileFilesAreReportedWithoutHanging() throws {
         let dir = try TemporaryDirectory()
