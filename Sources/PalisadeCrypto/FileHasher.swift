@@ -123,7 +123,8 @@ public enum SymlinkPolicy: Sendable {
 /// Hashes many files on all cores: one Crypto++ state and one reused read buffer per worker, so
 /// the reading takes `workers × bufferSize` whatever the file sizes. ``hash(_:recursive:symlinks:progress:emit:)``
 /// hands results over as they are ready, in path order, with at most ``window`` files listed
-/// ahead of them, so its memory stays bounded whatever the file count too.
+/// ahead of them, so its memory stays bounded whatever the file count too. (The walk still reads
+/// each directory's names whole, with the names of the directories above it still to visit.)
 public struct FileHasher: Sendable {
     public var workers: Int
     public var bufferSize: Int
