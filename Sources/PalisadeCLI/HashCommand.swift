@@ -97,7 +97,9 @@ struct HashOutput: ~Copyable {
     private let progress: ProgressLine
     private var text = BufferedOutput()
     private var json = PrettyJSONWriter(capacity: 1 << 16)
+    /// The problems, for the JSON document; in text mode only their count is kept.
     private var problems: [(path: RawPath, problem: FileProblem)] = []
+    private var problemCount = 0
 
     init(format: OutputFormat, progress: ProgressLine) {
         self.format = format
@@ -126,7 +128,8 @@ struct HashOutput: ~Copyable {
             }
         case .failure(let problem):
             progress.interrupt(with: "palisade: \(outcome.path.displayEscaped): \(problem)\n")
-            problems.append((outcome.path, problem))
+            problemCount += 1
+            if format == .json { problems.append((outcome.path, problem)) }
         }
     }
 
@@ -151,7 +154,7 @@ struct HashOutput: ~Copyable {
             drainJSON()
         }
         text.flush()
-        return problems.count
+        return problemCount
     }
 
     private mutating func drainJSON() {
