@@ -63,7 +63,7 @@ struct FileHasherTests {
     /// The work queue hands out a file of the biggest size class left (the first listed among
     /// them), and outcomes handed back by several threads, in whatever order they finish, come
     /// out in the order the files were pushed.
-    @Test(.timeLimit(.minutes(1)), arguments: 0..<10) func workQueueHandsOutBiggestFirstAndKeepsOutcomesInPushOrder(seed: Int) {
+    @Test(arguments: 0..<10) func workQueueHandsOutBiggestFirstAndKeepsOutcomesInPushOrder(seed: Int) throws {
         var random = SplitMix(seed: UInt64(seed))
         let count = Int.random(in: 1...500, using: &random)
         let workers = seed == 0 ? 1 : Int.random(in: 1...5, using: &random)
@@ -72,102 +72,119 @@ struct FileHasherTests {
             let bits = Int64.random(in: 0...40, using: &random)
             return bits == 0 ? 0 : (Int64(1) << (bits - 1)) + Int64.random(in: 0...(Int64(1) << (bits - 1)) - 1, using: &random)
         }
-        let queue = WorkQueue()
-        var ready: [HashOutcome] = []
-        for (position, size) in sizes.enumerated() {
-            queue.push(.file(FileEntry(path: RawPath("/f\(position)"), size: size, device: 1, inode: UInt64(position),
-                                       mode: 0o644, viaSymlink: false)), within: .max, ready: &ready)
-        }
-        #expect(ready.isEmpty, "no outcome before any file is taken")
-        queue.finish()
-        // Every file is pushed before any is taken, so each thread sees its (class, position)
-        // pairs only ever go down in class and, within a class, up in position.
-        let taken = Mutex([[Int]](repeating: [], count: workers))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var mine: [Int] = []
-            var finished: (position: Int, outcome: HashOutcome)? = nil
-            while let (position, entry) = queue.pop(handingBack: finished.take()) {
-                #expect(entry.path == RawPath("/f\(position)"))
-                mine.append(position)
-                finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
+        // On a thread of its own with a deadline: a deadlock in the queue fails here.
+        let run = try #require(result(within: 60) { () -> (order: [[Int]], early: Int, mislabelled: Int, outcomes: [RawPath]) in
+            let queue = WorkQueue()
+            var ready: [HashOutcome] = []
+            for (position, size) in sizes.enumerated() {
+                queue.push(.file(FileEntry(path: RawPath("/f\(position)"), size: size, device: 1, inode: UInt64(position),
+                                           mode: 0o644, viaSymlink: false)), within: .max, ready: &ready)
             }
-            taken.withLock { $0[worker] = mine }
-        }
-        let order = taken.withLock { $0 }
-        #expect(order.joined().sorted() == Array(0..<count), "seed \(seed): each file taken once")
-        for positions in order {
+            let early = ready.count
+            queue.finish()
+            // Every file is pushed before any is taken, so each thread sees its (class, position)
+            // pairs only ever go down in class and, within a class, up in position.
+            let taken = Mutex([[Int]](repeating: [], count: workers))
+            let mislabelled = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var mine: [Int] = []
+                var finished: (position: Int, outcome: HashOutcome)? = nil
+                while let (position, entry) = queue.pop(handingBack: finished.take()) {
+                    if entry.path != RawPath("/f\(position)") { mislabelled.add(1, ordering: .relaxed) }
+                    mine.append(position)
+                    finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
+                }
+                taken.withLock { $0[worker] = mine }
+            }
+            while queue.waitForReady(into: &ready) {}
+            return (taken.withLock { $0 }, early, mislabelled.load(ordering: .relaxed), ready.map(\.path))
+        }, "seed \(seed): the queue did not finish within 60 s")
+        #expect(run.early == 0, "seed \(seed): no outcome before any file is taken")
+        #expect(run.mislabelled == 0, "seed \(seed): each file handed out with its own position")
+        #expect(run.order.joined().sorted() == Array(0..<count), "seed \(seed): each file taken once")
+        for positions in run.order {
             let keys = positions.map { (WorkQueue.sizeClass(sizes[$0]), $0) }
             #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 > $1.0 || $0.0 == $1.0 && $0.1 < $1.1 }, "seed \(seed)")
         }
         if workers == 1 {
             let expected = (0..<count).sorted { (WorkQueue.sizeClass(sizes[$0]), -$0) > (WorkQueue.sizeClass(sizes[$1]), -$1) }
-            #expect(order[0] == expected, "seed \(seed)")
+            #expect(run.order[0] == expected, "seed \(seed)")
         }
-        while queue.waitForReady(into: &ready) {}
-        #expect(ready.map(\.path) == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
+        #expect(run.outcomes == (0..<count).map { RawPath("/f\($0)") }, "seed \(seed)")
     }
 
     /// With a window, the pushing thread never has more than `window` positions in flight, and it
     /// gets every outcome (files hashed by the workers, problems pushed done) in push order while
     /// the workers hand them back in whatever order they finish.
-    @Test(.timeLimit(.minutes(1)), arguments: [1, 2, 7, 64]) func workQueueKeepsAtMostTheWindowInFlight(window: Int) {
-        let queue = WorkQueue()
-        let count = 1_000, workers = 3
-        let group = DispatchGroup()
-        for _ in 0..<workers {
-            DispatchQueue.global().async(group: group) {
-                var finished: (position: Int, outcome: HashOutcome)? = nil
-                while let (position, entry) = queue.pop(handingBack: finished.take()) {
-                    if position % 5 == 0 { usleep(50) }  // uneven finishing times
-                    finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
+    @Test(arguments: [1, 2, 7, 64]) func workQueueKeepsAtMostTheWindowInFlight(window: Int) throws {
+        let count = 1_000
+        // On a thread of its own with a deadline: a deadlock in the queue fails here.
+        let run = try #require(result(within: 60) { () -> (received: [HashOutcome], mostInFlight: Int) in
+            let queue = WorkQueue()
+            let workers = 3
+            let group = DispatchGroup()
+            for _ in 0..<workers {
+                DispatchQueue.global().async(group: group) {
+                    var finished: (position: Int, outcome: HashOutcome)? = nil
+                    while let (position, entry) = queue.pop(handingBack: finished.take()) {
+                        if position % 5 == 0 { usleep(50) }  // uneven finishing times
+                        finished = (position, HashOutcome(path: entry.path, result: .failure(.notFound)))
+                    }
                 }
             }
-        }
-        var ready: [HashOutcome] = []
-        var received: [HashOutcome] = []
-        var mostInFlight = 0
-        for index in 0..<count {
-            let path = RawPath("/f\(index)")
-            let item: WorkQueue.Item = index % 3 == 0
-                ? .done(HashOutcome(path: path, result: .failure(.symlink)))
-                : .file(FileEntry(path: path, size: Int64(index * 997 % 5000), device: 1, inode: UInt64(index),
-                                  mode: 0o644, viaSymlink: false))
-            queue.push(item, within: window, ready: &ready)
-            mostInFlight = max(mostInFlight, queue.inFlight)
+            var ready: [HashOutcome] = []
+            var received: [HashOutcome] = []
+            var mostInFlight = 0
+            for index in 0..<count {
+                let path = RawPath("/f\(index)")
+                let item: WorkQueue.Item = index % 3 == 0
+                    ? .done(HashOutcome(path: path, result: .failure(.symlink)))
+                    : .file(FileEntry(path: path, size: Int64(index * 997 % 5000), device: 1, inode: UInt64(index),
+                                      mode: 0o644, viaSymlink: false))
+                queue.push(item, within: window, ready: &ready)
+                mostInFlight = max(mostInFlight, queue.inFlight)
+                received += ready
+                ready.removeAll()
+            }
+            queue.finish()
+            while queue.waitForReady(into: &ready) {}
             received += ready
-            ready.removeAll()
-        }
-        queue.finish()
-        while queue.waitForReady(into: &ready) {}
-        received += ready
-        group.wait()
-        #expect(mostInFlight <= window)
-        #expect(received.map(\.path) == (0..<count).map { RawPath("/f\($0)") })
-        #expect(received.map(\.problem) == (0..<count).map { $0 % 3 == 0 ? .symlink : .notFound })
+            group.wait()
+            return (received, mostInFlight)
+        }, "window \(window): the queue did not finish within 60 s")
+        #expect(run.mostInFlight <= window)
+        #expect(run.received.map(\.path) == (0..<count).map { RawPath("/f\($0)") })
+        #expect(run.received.map(\.problem) == (0..<count).map { $0 % 3 == 0 ? .symlink : .notFound })
     }
 
     /// A window as small as one file changes nothing in the results: the same outcomes in the
     /// same order as with room for every file, with a big file first and problems among them;
     /// and `emit` sees them in that order as they come.
-    @Test(.timeLimit(.minutes(1))) func aSmallWindowGivesTheSameOutcomes() throws {
+    @Test func aSmallWindowGivesTheSameOutcomes() throws {
         let dir = try TemporaryDirectory()
         _ = try dir.write(Array("a-big".utf8), [UInt8](repeating: 7, count: 3 << 20))
         for index in 0..<150 { try dir.write("d\(index % 7)/f\(index)", "file \(index)") }
         mkfifo(dir.path + "/d3/fifo", 0o600)
         symlink("nowhere", dir.path + "/d5/dangling")
         let operands = [RawPath(dir.path)]
-        let roomy = FileHasher(workers: 2, window: 1 << 20).hash(operands, recursive: true)
+        let windows = [1 << 20, 1, 2, 16]
+        // On a thread of its own with a deadline: a deadlock in the engine fails here.
+        let runs = try #require(result(within: 60) {
+            windows.map { window in
+                var emitted: [HashOutcome] = []
+                FileHasher(workers: 2, window: window).hash(operands, recursive: true) { emitted.append($0) }
+                return emitted
+            }
+        }, "the engine did not finish within 60 s")
+        let roomy = runs[0]
         #expect(roomy.count == 153)
-        for window in [1, 2, 16] {
-            let hasher = FileHasher(workers: 2, window: window)
-            var emitted: [HashOutcome] = []
-            hasher.hash(operands, recursive: true) { emitted.append($0) }
-            #expect(emitted.map(\.path) == roomy.map(\.path), "window \(window)")
+        let paths = roomy.map(\.path)
+        #expect(paths == paths.sorted())
+        for (window, emitted) in zip(windows, runs).dropFirst() {
+            #expect(emitted.map(\.path) == paths, "window \(window)")
             #expect(emitted.map(\.digest?.sha256) == roomy.map(\.digest?.sha256), "window \(window)")
             #expect(emitted.map(\.problem) == roomy.map(\.problem), "window \(window)")
         }
-        let paths = roomy.map(\.path)
-        #expect(paths == paths.sorted())
     }
 
     /// Operands are walked in the order of the paths they can list, a directory's as its path

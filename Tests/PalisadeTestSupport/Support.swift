@@ -169,3 +169,26 @@ public struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Runs `body` on a thread of its own and waits for it at most `seconds`: its result, or nil when
+/// it has not returned by then. For code that can block (semaphores, locks): Swift Testing's
+/// `.timeLimit` cannot interrupt it, because its cancellation is cooperative. A deadlock then fails
+/// the test instead of hanging the whole run; the stuck thread is left behind.
+public func result<T: Sendable>(within seconds: Double, of body: @escaping @Sendable () -> T) -> T? {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        let value = body()
+        box.lock.lock(); box.value = value; box.lock.unlock()
+        done.signal()
+    }.start()
+    guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+    box.lock.lock(); defer { box.lock.unlock() }
+    return box.value
+}
+
+/// Where ``result(within:of:)``'s thread leaves the result.
+private final class ResultBox<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var value: T?
+}
