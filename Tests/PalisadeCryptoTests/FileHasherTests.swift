@@ -294,8 +294,7 @@ struct FileHasherTests {
         #expect(outcome.problem == .changedWhileReading)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func fileGrowingWhileReadIsReportedChangedNotHashed() throws {
+    @Test func fileGrowingWhileReadIsReportedChangedNotHashed() throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write("growing", "")
         // A large sparse file takes a while to read; a writer appends to it meanwhile.
@@ -315,7 +314,8 @@ struct FileHasherTests {
         defer { stop.set() }
         var sawChange = false
         for _ in 0..<20 where !sawChange {
-            let outcome = FileHasher(workers: 1).hash([RawPath(path)], recursive: false)[0]
+            let outcome = try #require(result(within: 60) { FileHasher(workers: 1).hash([RawPath(path)], recursive: false)[0] },
+                                       "the engine did not finish within 60 s")
             if outcome.problem == .changedWhileReading { sawChange = true }
             // Whatever happened, a changing file never gets a hash of bytes that did not exist.
             #expect(outcome.problem == .changedWhileReading || outcome.digest != nil)
@@ -324,8 +324,9 @@ struct FileHasherTests {
         #expect(sawChange)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func specialFilesAreReportedAndNeverOpened() throws {
+    /// The engine runs on a thread of its own with a deadline (``result(within:of:)``): opening a
+    /// FIFO for reading would block forever, which `.timeLimit` could not interrupt.
+    @Test func specialFilesAreReportedAndNeverOpened() throws {
         let dir = try TemporaryDirectory()
         try dir.write("regular", "r")
         #expect(mkfifo("\(dir.path)/fifo", 0o644) == 0)
@@ -334,7 +335,9 @@ struct FileHasherTests {
         #expect(symlink("loop-a", "\(dir.path)/loop-b") == 0)
         #expect(symlink("regular", "\(dir.path)/link") == 0)
 
-        let outcomes = FileHasher().hash([RawPath(dir.path)], recursive: true, symlinks: .never)
+        let root = RawPath(dir.path)
+        let outcomes = try #require(result(within: 60) { FileHasher().hash([root], recursive: true, symlinks: .never) },
+                                    "the engine did not finish within 60 s")
         let byName = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.path.lastComponent, $0) })
         #expect(byName[Array("fifo".utf8)]?.problem == .notRegularFile(.fifo))
         #expect(byName[Array("socket".utf8)]?.problem == .notRegularFile(.socket))
@@ -342,13 +345,15 @@ struct FileHasherTests {
         #expect(byName[Array("link".utf8)]?.problem == .symlink)
         #expect(byName[Array("regular".utf8)]?.digest != nil)
 
-        let followed = FileHasher().hash([RawPath(dir.path)], recursive: true, symlinks: .always)
+        let followed = try #require(result(within: 60) { FileHasher().hash([root], recursive: true, symlinks: .always) },
+                                    "the engine did not finish within 60 s")
         let followedByName = Dictionary(uniqueKeysWithValues: followed.map { ($0.path.lastComponent, $0) })
         #expect(followedByName[Array("loop-a".utf8)]?.problem == .symlinkLoop)
         #expect(followedByName[Array("link".utf8)]?.digest?.sha256 == SHA256.hash(Array("r".utf8)))
 
         // A character device named directly is reported, not read.
-        let device = FileHasher().hash([RawPath("/dev/zero")], recursive: false)
+        let device = try #require(result(within: 60) { FileHasher().hash([RawPath("/dev/zero")], recursive: false) },
+                                  "the engine did not finish within 60 s")
         #expect(device.first?.problem == .notRegularFile(.characterDevice))
     }
 
