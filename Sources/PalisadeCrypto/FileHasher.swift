@@ -243,27 +243,6 @@ public struct FileHasher: Sendable {
         }
     }
 
-    /// Lists `operands` and hashes the regular files that `select` picks (all by default) while
-    /// the listing goes on. Returns the whole listing and the outcomes of the selected files in
-    /// the order the walk found them: path byte order within each operand (see
-    /// ``TreeWalker/walk(_:recursive:found:)``).
-    public func hashWhileListing(
-        _ operands: [RawPath], recursive: Bool, symlinks: SymlinkPolicy = .operands,
-        select: ((FileEntry) -> Bool)? = nil, progress: (@Sendable (Progress) -> Void)? = nil
-    ) -> (listing: TreeWalker.Listing, outcomes: [HashOutcome]) {
-        // Hashing starts while the tree is still being listed: the walk (one stat per name, on
-        // this thread) overlaps the workers instead of coming before them.
-        var listing = TreeWalker.Listing()
-        var outcomes: [HashOutcome] = []
-        hashFeeding(window: .max, followSymlinks: symlinks != .never, progress: progress,
-                    emit: { outcomes.append($0) }) { push in
-            listing = TreeWalker(symlinks: symlinks).walk(operands, recursive: recursive) { entry in
-                if select?(entry) ?? true { push(.file(entry)) }
-            }
-        }
-        return (listing, outcomes)
-    }
-
     /// Runs one worker per core on a ``WorkQueue`` while `feed` pushes into it on this thread
     /// (so the workers waiting for files can never hold up the thread that gives them), and
     /// calls `emit` on this thread with each outcome in the order of the pushes, as soon as it
@@ -323,8 +302,8 @@ public struct FileHasher: Sendable {
         public var bytesTotal: Int64
     }
 
-    /// Hashes listed files; results are in the order of `entries`. Work is handed out as in
-    /// ``hashWhileListing(_:recursive:symlinks:select:progress:)``: biggest first.
+    /// Hashes listed files; results are in the order of `entries`. Workers take the biggest
+    /// file first, so a big file does not end the run on one core.
     public func hash(entries: [FileEntry], followSymlinks: Bool = false,
                      progress: (@Sendable (Progress) -> Void)? = nil) -> [HashOutcome] {
         guard !entries.isEmpty else { return [] }

@@ -27,14 +27,12 @@ public struct TreeWalker: Sendable {
         public var problems: [Problem] = []
     }
 
-    /// Walks `operands`. Without `recursive`, a directory operand is reported as a directory.
-    /// `found` sees each regular file as soon as it is listed, in walk order, so work
-    /// on it can start before the walk ends; the returned listing has them all, sorted. The walk
-    /// order is the paths' byte order within each operand.
-    public func walk(_ operands: [RawPath], recursive: Bool, found: (FileEntry) -> Void = { _ in }) -> Listing {
+    /// Walks `operands` and returns what it found, sorted. Without `recursive`, a directory
+    /// operand is reported as a directory.
+    public func walk(_ operands: [RawPath], recursive: Bool) -> Listing {
         var listing = Listing()
         walk(operands, recursive: recursive,
-             found: { entry in listing.files.append(entry); found(entry) },
+             found: { listing.files.append($0) },
              problem: { listing.problems.append($0) })
         listing.files.sort { $0.path < $1.path }
         listing.problems.sort { $0.path < $1.path }

@@ -32,7 +32,8 @@ struct FileHasherTests {
             try dir.write(name, name)
         }
         var order: [RawPath] = []
-        let listing = TreeWalker().walk([RawPath(dir.path)], recursive: true) { order.append($0.path) }
+        TreeWalker().walk([RawPath(dir.path)], recursive: true, found: { order.append($0.path) }, problem: { _ in })
+        let listing = TreeWalker().walk([RawPath(dir.path)], recursive: true)
         #expect(order.count == 9)
         #expect(order == order.sorted(), "\(order.map(\.description))")
         #expect(order == listing.files.map(\.path))
@@ -219,7 +220,8 @@ struct FileHasherTests {
         for name in ["t/f", "l-x", "l0"] { try dir.write(name, name) }
         symlink("t", dir.path + "/l")
         var order: [RawPath] = []
-        _ = TreeWalker(symlinks: .always).walk([RawPath(dir.path)], recursive: true) { order.append($0.path) }
+        TreeWalker(symlinks: .always).walk([RawPath(dir.path)], recursive: true, found: { order.append($0.path) },
+                                           problem: { _ in })
         #expect(order.map { String($0.description.dropFirst(dir.path.count + 1)) } == ["l-x", "l/f", "l0"])
     }
 
@@ -243,30 +245,6 @@ struct FileHasherTests {
         #expect(first.count == 200)
         for outcome in first {
             #expect(outcome.digest?.sha256.hex == expected[outcome.path.description])
-        }
-    }
-
-    @Test func hashingWhileListingHashesWhatIsSelectedAndListsEverything() throws {
-        let dir = try TemporaryDirectory()
-        var expected: [String: String] = [:]
-        for i in 0..<300 {
-            let name = "d\(i % 5)/e\(i % 3)/f\(i)"
-            let contents = String(repeating: "y", count: (i * 7919) % 70_000)
-            try dir.write(name, contents)
-            if i % 2 == 0 { expected["\(dir.path)/\(name)"] = SHA256.hash(Array(contents.utf8)).hex }
-        }
-        try dir.write("big", String(repeating: "z", count: 3 << 20))
-        mkfifo(dir.path + "/fifo", 0o600)
-        for workers in [1, 2, 5] {
-            let (listing, outcomes) = FileHasher(workers: workers, bufferSize: 4096).hashWhileListing(
-                [RawPath(dir.path)], recursive: true, select: { entry in
-                    entry.path.description.last.flatMap { Int(String($0)) }.map { $0 % 2 == 0 } ?? false
-                })
-            #expect(listing.files.count == 301)
-            #expect(listing.problems.map(\.path.description) == [dir.path + "/fifo"])
-            #expect(outcomes.count == expected.count)
-            #expect(Set(outcomes.map(\.path.description)) == Set(expected.keys))
-            for outcome in outcomes { #expect(outcome.digest?.sha256.hex == expected[outcome.path.description]) }
         }
     }
 
