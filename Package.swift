@@ -33,9 +33,9 @@ let package = Package(
                 ? [.linkedLibrary(":libcryptopp.a"), .linkedLibrary("stdc++"), .linkedLibrary("m")]
                 : [.linkedLibrary("cryptopp")]
         ),
-        .target(name: "PalisadeCrypto", dependencies: ["CCryptoShim"]),
-        // System calls Swift's Glibc module lacks (renameat2 for atomic bundle replacement), and
-        // zlib's deflate for deterministic .tar.gz archives.
+        .target(name: "PalisadeCrypto", dependencies: ["CCryptoShim", "CSystem"]),
+        // System calls Swift's Glibc module lacks (renameat2 for atomic bundle replacement, fstatfs
+        // for the engine to tell /proc and sysfs files), and zlib's deflate for deterministic .tar.gz archives.
         .target(name: "CSystem", linkerSettings: [.linkedLibrary("z")]),
 
         // The versioned policy model: knows nothing of backends, files or crypto.

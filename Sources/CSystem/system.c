@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,13 @@ void palisade_keep_freed_memory(void) {
 
 int palisade_syncfs(int fd) {
     return syncfs(fd);
+}
+
+int palisade_file_system_type(int fd, unsigned long *type) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return -1;
+    *type = (unsigned long)info.f_type;
+    return 0;
 }
 
 int palisade_rename_exchange(const char *from, const char *to) {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSystem
 import Dispatch
 import Synchronization
 
@@ -263,8 +264,7 @@ public struct FileHasher: Sendable {
                 // Each outcome goes back with the next pop, to the taken file's position.
                 var finished: (position: Int, outcome: HashOutcome)? = nil
                 while let (position, entry) = queue.pop(handingBack: finished.take()) {
-                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, hasher: &state.hasher,
-                                         buffer: state.buffer)
+                    let result = hashOne(entry, follow: followSymlinks || entry.viaSymlink, worker: state)
                     finished = (position, HashOutcome(path: entry.path, result: result))
                     let files = done.add(1, ordering: .relaxed).newValue
                     let bytes = bytesDone.add(entry.size, ordering: .relaxed).newValue
@@ -315,10 +315,14 @@ public struct FileHasher: Sendable {
         return outcomes
     }
 
-    /// What one worker reuses for every file: a hash state and a read buffer.
+    /// What one worker reuses for every file: a hash state and a read buffer, and what it last
+    /// learnt about a file system.
     final class Worker {
         var hasher = SHA256()
         let buffer: UnsafeMutableRawBufferPointer
+        /// The device of the last file hashed, and whether sizes there are content lengths.
+        var device: UInt64? = nil
+        var sizesAreLengths = true
 
         init(bufferSize: Int) { buffer = .allocate(byteCount: bufferSize, alignment: 64) }
         deinit { buffer.deallocate() }
@@ -330,8 +334,8 @@ public struct FileHasher: Sendable {
     public func hash(stream descriptor: Int32, as path: RawPath) -> HashOutcome {
         let worker = Worker(bufferSize: bufferSize)
         var head = [UInt8]()
-        let result = Self.absorb(descriptor, stoppingAt: nil, into: &worker.hasher, buffer: worker.buffer, head: &head,
-                                 headLength: headLength)
+        let result = Self.absorb(descriptor, stoppingAt: nil, waitingForData: true, into: &worker.hasher,
+                                 buffer: worker.buffer, head: &head, headLength: headLength)
             .map { size in FileDigest(path: path, size: size, sha256: worker.hasher.finalize(), head: head, mode: 0) }
         return HashOutcome(path: path, result: result)
     }
@@ -340,10 +344,13 @@ public struct FileHasher: Sendable {
     /// the byte count. With `expected` (the size fstat gave), stops once that many bytes are in,
     /// without the read that would only say end of file: a file that grew or shrank meanwhile is
     /// still caught by the caller's size check. (A file fstat calls empty is still read, so a
-    /// non-empty /proc file is noticed.) On an error the hasher is reset for the next file.
-    private static func absorb(_ fd: Int32, stoppingAt expected: Int64?, into hasher: inout SHA256,
-                               buffer: UnsafeMutableRawBufferPointer, head: inout [UInt8],
-                               headLength: Int) -> Result<Int64, FileProblem> {
+    /// file that is not empty after all is noticed.) A descriptor with no data yet (EAGAIN) is
+    /// waited for when `waitingForData` (standard input), and is an error otherwise: a kernel
+    /// file such as /proc/kmsg that streams would never end. On an error the hasher is reset for
+    /// the next file.
+    private static func absorb(_ fd: Int32, stoppingAt expected: Int64?, waitingForData: Bool,
+                               into hasher: inout SHA256, buffer: UnsafeMutableRawBufferPointer,
+                               head: inout [UInt8], headLength: Int) -> Result<Int64, FileProblem> {
         var total: Int64 = 0
         while true {
             if let expected, total > 0 && total == expected { break }
@@ -352,7 +359,7 @@ public struct FileHasher: Sendable {
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                if code == EAGAIN {
+                if code == EAGAIN && waitingForData {
                     // A non-blocking stream (standard input can be left so): wait until it has data.
                     var wait = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                     if poll(&wait, 1, -1) >= 0 || errno == EINTR { continue }
@@ -370,10 +377,39 @@ public struct FileHasher: Sendable {
         return .success(total)
     }
 
+    /// Whether the file system holding `fd` gives files the size of their content. The kernel's
+    /// own file systems do not: /proc files say 0 bytes, sysfs ones 4096, whatever they hold.
+    /// sha256sum reads them to their end, and so does the engine there. (Checked once per device
+    /// by each worker; when fstatfs fails, sizes are trusted and checked.)
+    static func sizesAreLengths(onFileSystemOf fd: Int32) -> Bool {
+        var type: UInt = 0
+        guard palisade_file_system_type(fd, &type) == 0 else { return true }
+        return !kernelFileSystems.contains(UInt32(truncatingIfNeeded: type))
+    }
+
+    /// Magic numbers (statfs f_type) of the kernel's file systems, from linux/magic.h; configfs's
+    /// from the kernel's fs/configfs.
+    static let kernelFileSystems: Set<UInt32> = [
+        0x9fa0,      // proc
+        0x6265_6572, // sysfs
+        0x6462_6720, // debugfs
+        0x7472_6163, // tracefs
+        0x7363_6673, // securityfs
+        0x6265_6570, // configfs
+        0x0027_e0eb, // cgroup
+        0x6367_7270, // cgroup2
+        0xcafe_4a11, // bpf
+        0xde5e_81e4, // efivarfs
+        0x4249_4e4d, // binfmt_misc
+        0xf97c_ff8c, // selinuxfs
+        0x4341_5d53, // smackfs
+        0x0765_5821, // resctrl
+    ]
+
     /// Hashes one file already known to be regular; reports it changed if its identity, size or
-    /// mtime differ from the listing or between the start and the end of the read.
-    private func hashOne(_ entry: FileEntry, follow: Bool, hasher: inout SHA256,
-                         buffer: UnsafeMutableRawBufferPointer) -> Result<FileDigest, FileProblem> {
+    /// mtime differ from the listing or between the start and the end of the read, or if it
+    /// gave another number of bytes than its size (where sizes are content lengths).
+    func hashOne(_ entry: FileEntry, follow: Bool, worker: Worker) -> Result<FileDigest, FileProblem> {
         var flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
         if !follow { flags |= O_NOFOLLOW }
         let fd = entry.path.withCString { open($0, flags) }
@@ -393,19 +429,25 @@ public struct FileHasher: Sendable {
         guard UInt64(before.st_dev) == entry.device, UInt64(before.st_ino) == entry.inode else {
             return .failure(.changedWhileReading)
         }
-        let expected = Int64(before.st_size)
+        if worker.device != UInt64(before.st_dev) {
+            worker.device = UInt64(before.st_dev)
+            worker.sizesAreLengths = Self.sizesAreLengths(onFileSystemOf: fd)
+        }
+        // Where sizes say nothing of the content, the file is read to its end like a stream.
+        let expected: Int64? = worker.sizesAreLengths ? Int64(before.st_size) : nil
         // Read-ahead advice only matters for files that take more than one read.
-        if expected > Int64(buffer.count) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
+        if let expected, expected > Int64(worker.buffer.count) { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) }
         var head = [UInt8]()
         let total: Int64
-        switch Self.absorb(fd, stoppingAt: expected, into: &hasher, buffer: buffer, head: &head, headLength: headLength) {
+        switch Self.absorb(fd, stoppingAt: expected, waitingForData: false, into: &worker.hasher, buffer: worker.buffer,
+                           head: &head, headLength: headLength) {
         case .success(let count): total = count
         case .failure(let problem): return .failure(problem)
         }
-        let digest = hasher.finalize()
+        let digest = worker.hasher.finalize()
         var after = stat()
         guard fstat(fd, &after) == 0 else { return .failure(.from(errno: errno)) }
-        if after.st_size != before.st_size || total != Int64(before.st_size)
+        if after.st_size != before.st_size || (expected.map { total != $0 } ?? false)
             || after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec {
             return .failure(.changedWhileReading)
         }

@@ -173,6 +173,18 @@ struct HashCommandTests {
 
     /// `-` is standard input, as for sha256sum, and its line takes its place in path order
     /// ("+plus" sorts before "-", "plain.txt" after it); `./-` is a file called `-`.
+    /// Files of /proc and sysfs, whose sizes are not their lengths: the same lines as sha256sum.
+    @Test(.enabled(if: FileManager.default.isReadableFile(atPath: "/sys/devices/system/cpu/online"),
+                   "needs sysfs mounted"))
+    func kernelFilesHashLikeSha256sum() throws {
+        let paths = ["/proc/version", "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible"]
+        let ours = try run(Paths.palisade, ["hash"] + paths)
+        let gnu = try run("/usr/bin/sha256sum", paths)
+        #expect(ours.status == 0, "stderr: \(ours.err)")
+        #expect(gnu.status == 0)
+        #expect(ours.stdout == gnu.stdout, "\(ours.out) against \(gnu.out)")
+    }
+
     @Test func dashReadsStandardInputLikeSha256sum() throws {
         let dir = try makeTree()
         _ = try dir.write("+plus", "plus")

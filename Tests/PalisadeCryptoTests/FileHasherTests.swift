@@ -367,6 +367,46 @@ struct FileHasherTests {
         #expect(digest.mode & 0o111 != 0)
     }
 
+    /// Kernel files say nothing of their content by their size (/proc: 0 bytes, sysfs: 4096):
+    /// they are read to their end and hashed, as sha256sum does, not reported as changed. Files
+    /// of an ordinary file system hashed by the same worker before and after them keep the size
+    /// check.
+    @Test(.enabled(if: FileManager.default.isReadableFile(atPath: "/sys/devices/system/cpu/online"),
+                   "needs sysfs mounted"))
+    func kernelFilesAreReadToTheirEnd() throws {
+        let kernelFiles = ["/proc/version", "/sys/devices/system/cpu/online"]
+        var expected: [String: [UInt8]] = [:]
+        for path in kernelFiles {
+            let contents = try #require(FileManager.default.contents(atPath: path))
+            #expect(!contents.isEmpty)
+            var size = stat()
+            #expect(stat(path, &size) == 0)
+            #expect(Int(size.st_size) != contents.count, "\(path): its size is its length; the test shows nothing")
+            expected[path] = Array(contents)
+        }
+        let dir = try TemporaryDirectory()
+        expected[try dir.write("a", "before")] = Array("before".utf8)
+        expected[try dir.write("z", "after")] = Array("after".utf8)
+        // One worker, from an ordinary file to a kernel file and back, twice: what it learnt of
+        // one file system must not carry over to the next.
+        let worker = FileHasher.Worker(bufferSize: 4096)
+        for path in [dir.path + "/a", kernelFiles[1], dir.path + "/z", kernelFiles[0], dir.path + "/a"] {
+            let entry = try #require(TreeWalker().walk([RawPath(path)], recursive: false).files.first)
+            let digest = try FileHasher().hashOne(entry, follow: false, worker: worker).get()
+            let contents = try #require(expected[path])
+            #expect(digest.sha256 == SHA256.hash(contents), "\(path)")
+            #expect(digest.size == Int64(contents.count), "\(path)")
+            #expect(worker.sizesAreLengths == path.hasPrefix(dir.path), "\(path)")
+        }
+        // Through the whole engine, several workers.
+        let outcomes = FileHasher(workers: 3).hash(kernelFiles.map { RawPath($0) } + [RawPath(dir.path)], recursive: true)
+        #expect(outcomes.count == 4)
+        for outcome in outcomes {
+            let digest = try #require(outcome.digest, "\(outcome.path): \(String(describing: outcome.problem))")
+            #expect(digest.sha256 == SHA256.hash(try #require(expected[outcome.path.description])), "\(outcome.path)")
+        }
+    }
+
     /// The first 64 bytes exactly; none when not wanted, with the same hash, from a file and from
     /// a stream.
     @Test func headsAreTheFirst64BytesOrNoneWhenNotKept() throws {

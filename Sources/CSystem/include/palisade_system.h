@@ -9,6 +9,10 @@ int palisade_rename_exchange(const char *from, const char *to);
 /* syncfs(2): flushes the whole file system that holds the open file fd. 0, or -1 and errno. */
 int palisade_syncfs(int fd);
 
+/* fstatfs(2)'s f_type: the magic number of the file system that holds the open file fd (see
+ * linux/magic.h). 0 and *type set, or -1 and errno. */
+int palisade_file_system_type(int fd, unsigned long *type);
+
 /* glibc malloc tuned for a batch of many large, short-lived buffers (a compiler's per-customer
  * files): freed memory stays in the process (trim threshold 64 MiB) and buffers up to 32 MiB
  * come from the heap, instead of being unmapped on free and faulted in again, zeroed, for the
