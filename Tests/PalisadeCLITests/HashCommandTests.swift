@@ -171,8 +171,6 @@ struct HashCommandTests {
         #expect(authenticodeOfStandardInput.status == 2)
     }
 
-    /// `-` is standard input, as for sha256sum, and its line takes its place in path order
-    /// ("+plus" sorts before "-", "plain.txt" after it); `./-` is a file called `-`.
     /// Files of /proc and sysfs, whose sizes are not their lengths: the same lines as sha256sum.
     @Test(.enabled(if: FileManager.default.isReadableFile(atPath: "/sys/devices/system/cpu/online"),
                    "needs sysfs mounted"))
@@ -185,6 +183,8 @@ struct HashCommandTests {
         #expect(ours.stdout == gnu.stdout, "\(ours.out) against \(gnu.out)")
     }
 
+    /// `-` is standard input, as for sha256sum, and its line takes its place in path order
+    /// ("+plus" sorts before "-", "plain.txt" after it); `./-` is a file called `-`.
     @Test func dashReadsStandardInputLikeSha256sum() throws {
         let dir = try makeTree()
         _ = try dir.write("+plus", "plus")
