@@ -2,9 +2,12 @@
 //
 // Usage: palisade-registry OUTPUT.swift POLICY.swift...
 //
-// Every top-level `let NAME = Customer(` (or `let NAME: Customer = Customer(`) is registered.
-// Any other `Customer(` call — inside a function, an array, a computed property — cannot be
-// registered, and is reported as an error at its file and line instead of being dropped silently.
+// Every top-level `let` of the policy files is handed to `CustomerRegistry.consider`, and the type
+// checker registers those whose type is `Customer` (however they are spelt or made) and passes
+// over the rest. What the type checker cannot see is a customer made anywhere else: a
+// `Customer(…)` or `Customer.init(…)` call that is not the value of a top-level `let` (inside a
+// function, an array, a type), or a `let`/`var` of type `Customer` inside a type or a function.
+// Those are reported as errors at their file and line instead of being dropped silently.
 import Foundation
 
 struct Finding {
@@ -13,71 +16,22 @@ struct Finding {
     var message: String
 }
 
-func scan(_ text: String, file: String) -> (names: [String], problems: [Finding]) {
-    var names: [String] = []
-    var problems: [Finding] = []
-    var depth = 0  // brace depth outside comments and strings
-    var inBlockComment = false
-    for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let line = String(rawLine)
-        // Strip comments and string literals so braces and names inside them do not count.
-        var code = ""
-        var inString = false
-        var chars = Array(line)
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
-            if inBlockComment {
-                if c == "*" && next == "/" { inBlockComment = false; i += 2; continue }
-                i += 1; continue
-            }
-            if inString {
-                if c == "\\" { i += 2; continue }
-                if c == "\"" { inString = false; code.append("\"") }
-                i += 1; continue
-            }
-            if c == "/" && next == "/" { break }
-            if c == "/" && next == "*" { inBlockComment = true; i += 2; continue }
-            if c == "\"" { inString = true; code.append("\"") ; i += 1; continue }
-            code.append(c)
-            i += 1
-        }
-        chars = []
-        let trimmed = code.trimmingCharacters(in: .whitespaces)
-        if let range = trimmed.range(of: #"^(public\s+|internal\s+)?let\s+([A-Za-z_][A-Za-z0-9_]*)\s*(:\s*Customer\s*)?=\s*Customer\s*\("#,
-                                     options: .regularExpression), depth == 0 {
-            let declaration = String(trimmed[range])
-            let name = declaration.replacingOccurrences(of: #"^(public\s+|internal\s+)?let\s+"#, with: "", options: .regularExpression)
-                .prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            names.append(String(name))
-        } else if code.range(of: #"(^|[^A-Za-z0-9_.])Customer\s*\("#, options: .regularExpression) != nil {
-            problems.append(Finding(file: file, line: index + 1, message:
-                "Customer(...) here is not a top-level 'let NAME = Customer(...)' declaration, so it cannot be registered; declare each customer as a top-level let"))
-        }
-        for c in code {
-            if c == "{" { depth += 1 } else if c == "}" { depth -= 1 }
-        }
-    }
-    return (names, problems)
-}
-
-let arguments = CommandLine.arguments
-guard arguments.count >= 2 else {
+let args = CommandLine.arguments
+guard args.count >= 2 else {
     FileHandle.standardError.write(Data("usage: palisade-registry OUTPUT.swift POLICY.swift...\n".utf8))
     exit(2)
 }
-var allNames: [(name: String, file: String)] = []
+var declarations: [(declaration: TopLevelLet, file: String)] = []
 var problems: [Finding] = []
-for path in arguments.dropFirst(2).sorted() {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        problems.append(Finding(file: path, line: 1, message: "cannot read policy file"))
+for path in args.dropFirst(2).sorted() {
+    let display = "policies/" + (path as NSString).lastPathComponent
+    guard let data = FileManager.default.contents(atPath: path) else {
+        problems.append(Finding(file: display, line: 1, message: "cannot read policy file"))
         continue
     }
-    let display = "policies/" + (path as NSString).lastPathComponent
-    let result = scan(text, file: display)
-    allNames += result.names.map { ($0, display) }
-    problems += result.problems
+    let result = PolicyFileScanner.scan(Array(data))
+    declarations += result.declarations.map { ($0, display) }
+    problems += result.problems.map { Finding(file: display, line: $0.line, message: $0.message) }
 }
 if !problems.isEmpty {
     for p in problems { FileHandle.standardError.write(Data("\(p.file):\(p.line): error: \(p.message)\n".utf8)) }
@@ -88,17 +42,25 @@ var source = """
     import PalisadeDSL
     import PalisadeModel
 
-    /// Every customer declared in policies/, in file then declaration order.
+    /// Every customer declared in policies/, in file then declaration order: each top-level `let`
+    /// is considered, and those of type `Customer` are registered (see `CustomerRegistry`).
     public enum PolicyRegistry {
         public static var customers: [CustomerPolicy] {
-            [
+            var _registry = PalisadeDSL.CustomerRegistry()
 
     """
-for entry in allNames { source += "            \(entry.name).policy,  // \(entry.file)\n" }
+for (declaration, file) in declarations {
+    source += "        _registry.consider(\(declaration.name))  // \(file):\(declaration.line)\n"
+}
 source += """
-            ]
+            return _registry.policies
         }
     }
 
     """
-try Data(source.utf8).write(to: URL(fileURLWithPath: arguments[1]))
+do {
+    try Data(source.utf8).write(to: URL(fileURLWithPath: args[1]), options: .atomic)
+} catch {
+    FileHandle.standardError.write(Data("palisade-registry: cannot write \(args[1]): \(error)\n".utf8))
+    exit(2)
+}

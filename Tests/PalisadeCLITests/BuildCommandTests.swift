@@ -68,36 +68,77 @@ struct BuildCommandTests {
     }
 }
 
-/// The registry generator: a declared customer is registered; one that cannot be is an error.
+/// The registry generator: every top-level `let` is handed to `CustomerRegistry.consider` (the type
+/// checker registers the customers among them); a customer made anywhere else is an error.
 @Suite("Customer registry")
 struct RegistryTests {
     var generator: String { Paths.productsDirectory.appendingPathComponent("palisade-registry").path }
 
-    @Test func topLevelCustomersAreRegisteredAndOthersRefused() throws {
+    /// The `consider(…)` lines of a generated registry, in order.
+    func considered(_ registry: String) throws -> [String] {
+        try String(contentsOfFile: registry, encoding: .utf8).split(separator: "\n")
+            .compactMap { line in
+                guard let open = line.range(of: "_registry.consider("), let close = line.range(of: ")  // ") else { return nil }
+                return String(line[open.upperBound..<close.lowerBound])
+            }
+    }
+
+    @Test func everyTopLevelLetIsConsideredWhateverItsSpelling() throws {
         let dir = try TemporaryDirectory()
-        let good = try dir.write("good.swift", """
+        let good = try dir.write("good.swift", #"""
             import PalisadeDSL
             // let commented = Customer("x", name: "in a comment") {}
+            /* let blocked = Customer("y", name: "in /* a nested */ block comment") {} */
             let alpha = Customer("alpha", name: "Alpha") { Linux { Deny.path("/x") } }
             public let beta: Customer = Customer("beta", name: "Beta { }") { Linux { Deny.path("/y") } }
-            """)
+            let gamma = Customer.init("gamma", name: "G") { Windows { Deny.directory(#"C:\Evil\"#) } }
+            let delta = PalisadeDSL.Customer("delta", name: "D \("}")") { Linux { Deny.path("/z") } }
+            let epsilon: Customer = .init("epsilon", name: "E") { Linux { Deny.path("/w") } }
+            let zeta =
+                Customer("zeta", name: """
+                    a } multi-line "name" with Customer(
+                    """) { Linux { Deny.path("/v") } }
+            let tools = RuleGroup("tools") { Linux { Allow.path("/usr/bin/env") } }
+            let `default` = Customer("default", name: "Backticked") { Linux { Deny.path("/u") } }
+            """#)
         let out = dir.path + "/Registry.swift"
         let ok = try run(generator, [out, good])
         #expect(ok.status == 0, "\(ok.err)")
+        #expect(try considered(out) == ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "tools", "`default`"])
         let text = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(text.contains("alpha.policy,"))
-        #expect(text.contains("beta.policy,"))
-        #expect(!text.contains("commented"))
+        #expect(text.contains("_registry.consider(zeta)  // policies/good.swift:9\n"))
+    }
 
+    @Test func customersMadeWhereTheRegistryCannotSeeThemAreRefused() throws {
+        let dir = try TemporaryDirectory()
         let bad = try dir.write("bad.swift", """
             import PalisadeDSL
 
             func makeCustomers() -> [Customer] {
                 [Customer("hidden", name: "Hidden") { Linux { Deny.path("/x") } }]
             }
+            enum Customers {
+                static let inside: Customer = .init("inside", name: "I") { Linux { Deny.path("/x") } }
+            }
+            let all = [Customer("listed", name: "L") { Linux { Deny.path("/x") } }]
+            private let secret = Customer("secret", name: "S") { Linux { Deny.path("/x") } }
+            var changing = Customer("changing", name: "C") { Linux { Deny.path("/x") } }
+            let made = ["a"].map(Customer.init)
+            let fine = Customer("fine", name: "F") { Linux { Deny.path("/x") } }
             """)
-        let refused = try run(generator, [out, good, bad])
+        let out = dir.path + "/Registry.swift"
+        let refused = try run(generator, [out, bad])
         #expect(refused.status != 0)
-        #expect(refused.err.contains("policies/bad.swift:4: error: Customer(...) here is not a top-level"))
+        let lines = refused.err.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "policies/bad.swift:4: error: \(notRegistrable)",
+            "policies/bad.swift:7: error: customer 'inside' is declared inside a type or function, so it cannot be registered; declare each customer as a top-level let",
+            "policies/bad.swift:9: error: \(notRegistrable)",
+            "policies/bad.swift:10: error: customer 'secret' is private to its file, so the build cannot register it; remove 'private'",
+            "policies/bad.swift:11: error: declare customer 'changing' with 'let', not 'var'",
+            "policies/bad.swift:12: error: \(notRegistrable)",
+        ], "\(refused.err)")
     }
+
+    let notRegistrable = "Customer(...) here is not a top-level 'let NAME = Customer(...)' declaration, so it cannot be registered; declare each customer as a top-level let"
 }
