@@ -90,8 +90,8 @@ extension Array where Element == Diagnostic {
 
     /// Each distinct message once (a baseline's warning is not repeated for every customer).
     public func uniqued() -> [Diagnostic] {
-        var seen = Set<String>()
-        return filter { seen.insert($0.description + "\u{0}" + ($0.backend?.rawValue ?? "")).inserted }
+        var seen = Set<ExactString>()  // by bytes: messages naming caf\u{E9} and cafe\u{301} are two
+        return filter { seen.insert(ExactString($0.description + "\u{0}" + ($0.backend?.rawValue ?? ""))).inserted }
     }
 
     /// Sets the customer on messages that do not name one yet.

@@ -81,24 +81,25 @@ public struct ResolvedRule: Codable, Hashable, Sendable {
 
     /// Identity for duplicate detection: what the rule matches, not where it was written.
     public var matchKey: MatchKey {
-        MatchKey(decision: decision, platform: platform, sha256: sha256, path: path, pathMatch: pathMatch,
-                 windows: windows?.matchKey)
+        MatchKey(decision: decision, platform: platform, sha256: sha256.map(ExactString.init),
+                 path: path.map(ExactString.init), pathMatch: pathMatch, windows: windows?.matchKey)
     }
 
     /// The match key as text, for ordering rules that differ only in it.
     var matchText: String {
         [decision.rawValue, platform.rawValue, sha256 ?? "", path ?? "", pathMatch?.rawValue ?? "",
-         windows?.matchKey ?? ""].joined(separator: "\u{1F}")
+         windows?.matchText ?? ""].joined(separator: "\u{1F}")
     }
 
-    /// What a rule matches, for duplicate detection.
+    /// What a rule matches, for duplicate detection: strings compared by their bytes, so rules for
+    /// `caf\u{E9}` and `cafe\u{301}` (two files) are not duplicates.
     public struct MatchKey: Hashable, Sendable {
         var decision: Decision
         var platform: Platform
-        var sha256: String?
-        var path: String?
+        var sha256: ExactString?
+        var path: ExactString?
         var pathMatch: PathMatch?
-        var windows: String?
+        var windows: ResolvedWindowsAttributes.MatchKey?
     }
 
     /// Stable order: platform, decision (deny first), path, hash, then source location.
@@ -107,7 +108,7 @@ public struct ResolvedRule: Codable, Hashable, Sendable {
         if a.decision != b.decision { return a.decision > b.decision }
         if let order = ByteOrder.precedes(a.path ?? "", b.path ?? "") { return order }
         if let order = ByteOrder.precedes(a.sha256 ?? "", b.sha256 ?? "") { return order }
-        if a.matchKey != b.matchKey { return a.matchText < b.matchText }
+        if a.matchKey != b.matchKey, let order = ByteOrder.precedes(a.matchText, b.matchText) { return order }
         return a.provenance.location < b.provenance.location
     }
 }
@@ -198,7 +199,26 @@ public struct ResolvedWindowsAttributes: Codable, Hashable, Sendable {
         self.publisher = publisher
     }
 
-    var matchKey: String {
+    /// What the Windows part of a rule matches, field by field (joining the fields would make
+    /// publisher `O=A|B`, product `C` equal to publisher `O=A`, product `B|C`).
+    struct MatchKey: Hashable, Sendable {
+        var collection: AppLockerCollection
+        var userOrGroupSID: ExactString
+        var appLockerHash: ExactString?
+        var publisher: [ExactString?]?
+    }
+
+    var matchKey: MatchKey {
+        MatchKey(collection: collection, userOrGroupSID: ExactString(userOrGroupSID),
+                 appLockerHash: appLockerHash.map(ExactString.init),
+                 publisher: publisher.map {
+                     [ExactString($0.publisher), ExactString($0.product), ExactString($0.binaryName),
+                      $0.lowVersion.map(ExactString.init), $0.highVersion.map(ExactString.init)]
+                 })
+    }
+
+    /// The match key as text, for ordering only.
+    var matchText: String {
         [collection.rawValue, userOrGroupSID, appLockerHash ?? "", publisher.map {
             [$0.publisher, $0.product, $0.binaryName, $0.lowVersion ?? "", $0.highVersion ?? ""].joined(separator: "|")
         } ?? ""].joined(separator: "\u{1E}")

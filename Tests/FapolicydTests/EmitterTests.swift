@@ -7,6 +7,25 @@ import Testing
 struct EmitterTests {
     let emitter = FapolicydEmitter()
 
+    @Test("two paths that differ only in Unicode normalisation are two trust entries")
+    func trustPathsCompareByBytes() {
+        // Equal as Swift Strings, two files to the kernel and to fapolicyd.
+        let (nfc, nfd) = ("/opt/caf\u{E9}/tool", "/opt/cafe\u{301}/tool")
+        for seeds in [(1, 1), (1, 2)] {  // the same content at both, and two contents
+            let output = emitter.emit(Fixture.customer([
+                Fixture.allowBinary(nfc, seed: seeds.0, line: 10), Fixture.allowBinary(nfd, seed: seeds.1, line: 11),
+            ]))
+            let trust = output.files["fapolicyd/trust.d/palisade-test"] ?? []
+            let entries = trust.split(separator: UInt8(ascii: "\n")).filter { $0.first != UInt8(ascii: "#") }.map(Array.init)
+            #expect(entries == [
+                Array("\(nfd) 1234 \(Fixture.hash(seeds.1))".utf8),  // byte order: "e" before "\u{E9}"
+                Array("\(nfc) 1234 \(Fixture.hash(seeds.0))".utf8),
+            ])
+            #expect(!Fixture.ruleLines(output).contains { $0.contains("path=") })
+            #expect(output.diagnostics.isEmpty)
+        }
+    }
+
     @Test("a customer without Linux rules gets no files, notes or diagnostics")
     func noLinuxRules() {
         let windows = Fixture.rule(.allow, source: "path", path: #"C:\Tools\a.exe"#, platform: .windows)

@@ -75,6 +75,40 @@ struct DiagnosticsTests {
         #expect(output.bundles.count == 1)
     }
 
+    /// Swift's `String ==` calls `caf\u{E9}` and `cafe\u{301}` equal; they are two files on Linux and
+    /// NTFS. Joined fields made publisher `O=A|B` + product `C` equal to `O=A` + `B|C`.
+    @Test func rulesThatDifferOnlyInTheirBytesAreNotDuplicates() throws {
+        let (nfc, nfd) = ("/opt/caf\u{E9}/tool", "/opt/cafe\u{301}/tool")
+        let (winNFC, winNFD) = (#"%PROGRAMFILES%\Caf\#u{E9}\tool.exe"#, #"%PROGRAMFILES%\Cafe\#u{301}\tool.exe"#)
+        #expect(nfc == nfd && winNFC == winNFD)  // what the old keys relied on
+        let customer = Customer("acme", name: "Acme", mode: .enforce) {
+            Linux {
+                Deny.path(nfc)
+                Deny.path(nfd)
+            }
+            Windows {
+                Allow.publisher("O=A|B", product: "C")
+                Allow.publisher("O=A", product: "B|C")
+                Allow.publisher("O=\u{C9}DITEUR", product: "P")
+                Allow.publisher("O=E\u{301}DITEUR", product: "P")
+                Deny.path(winNFC)
+                Deny.path(winNFD)
+            }
+        }
+        let output = Compiler(workspace: "/nonexistent", today: Self.today).compile([customer.policy])
+        #expect(!output.diagnostics.contains { $0.message.hasPrefix("duplicate rule") }, "\(output.diagnostics)")
+        let bundle = try #require(output.bundles.first)
+        let xml = String(decoding: try #require(bundle.files["applocker/acme.xml"]), as: UTF8.self)
+        let fapolicyd = String(decoding: try #require(bundle.files["fapolicyd/rules.d/80-palisade-acme.rules"]), as: UTF8.self)
+        // Compared as bytes: `String.contains` would find either spelling for the other.
+        func has(_ text: String, _ part: String) -> Bool { text.utf8.firstRange(of: Array(part.utf8)) != nil }
+        for path in [winNFC, winNFD] { #expect(has(xml, "Path=\"\(path)\""), "\(path.unicodeScalars.map(\.value))") }
+        for (name, product) in [("O=A|B", "C"), ("O=A", "B|C"), ("O=\u{C9}DITEUR", "P"), ("O=E\u{301}DITEUR", "P")] {
+            #expect(has(xml, "PublisherName=\"\(name)\" ProductName=\"\(product)\""), "\(name) \(product)")
+        }
+        for path in [nfc, nfd] { #expect(has(fapolicyd, "path=\(path)\n"), "\(path.unicodeScalars.map(\.value))") }
+    }
+
     @Test func malformedLiteralHashes() {
         let line = #line
         let customer = Customer("acme", name: "Acme") {

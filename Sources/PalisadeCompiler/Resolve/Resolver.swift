@@ -38,28 +38,29 @@ public struct Resolver: Sendable {
     /// batch; ``resolve(_:with:)`` then makes any one customer's rules concrete.
     public func prepare(_ customers: [CustomerPolicy]) -> Tables {
         // 1. Everything to read: reference binaries, and the files of reference trees.
-        var binaryPaths = Set<String>()
-        var treePaths = Set<String>()
+        // Reference paths by their bytes: two spellings of "café" are two files.
+        var binaryPaths = Set<ExactString>()
+        var treePaths = Set<ExactString>()
         for customer in customers {
             for rule in customer.rules {
                 switch rule.target {
-                case .binary(let reference, _): binaryPaths.insert(reference)
-                case .tree(let reference, _): treePaths.insert(reference)
+                case .binary(let reference, _): binaryPaths.insert(ExactString(reference))
+                case .tree(let reference, _): treePaths.insert(ExactString(reference))
                 default: break
                 }
             }
         }
-        var treeListings: [String: TreeWalker.Listing] = [:]
+        var treeListings: [ExactString: TreeWalker.Listing] = [:]
         var entries: [RawPath: FileEntry] = [:]
-        var binaryProblems: [String: FileProblem] = [:]
+        var binaryProblems: [ExactString: FileProblem] = [:]
         let walker = TreeWalker(symlinks: .operands)
         for reference in treePaths.sorted() {
-            let listing = walker.walk([absolute(reference)], recursive: true)
+            let listing = walker.walk([absolute(reference.string)], recursive: true)
             treeListings[reference] = listing
             for file in listing.files { entries[file.path] = file }
         }
         for reference in binaryPaths.sorted() {
-            let listing = walker.walk([absolute(reference)], recursive: false)
+            let listing = walker.walk([absolute(reference.string)], recursive: false)
             if let file = listing.files.first {
                 entries[file.path] = file
             } else if let problem = listing.problems.first {
@@ -84,10 +85,10 @@ public struct Resolver: Sendable {
 
     /// What the resolver read, shared by every customer.
     public struct Tables: Sendable {
-        var treeListings: [String: TreeWalker.Listing]
+        var treeListings: [ExactString: TreeWalker.Listing]
         var digests: [RawPath: FileDigest]
         var readProblems: [RawPath: FileProblem]
-        var binaryProblems: [String: FileProblem]
+        var binaryProblems: [ExactString: FileProblem]
         /// Distinct reference files read.
         public var filesHashed: Int { digests.count }
     }
@@ -108,7 +109,7 @@ public struct Resolver: Sendable {
             case .binary(let reference, let endpointPath):
                 let path = absolute(reference)
                 guard let digest = digests[path] else {
-                    let problem = binaryProblems[reference] ?? readProblems[path] ?? .notFound
+                    let problem = binaryProblems[ExactString(reference)] ?? readProblems[path] ?? .notFound
                     diagnostics.append(.error("reference file '\(reference)' cannot be read: \(problem)", at: rule.location))
                     continue
                 }
@@ -118,8 +119,8 @@ public struct Resolver: Sendable {
                 rules.append(resolvedRule)
 
             case .tree(let reference, let mountPoint):
-                guard let listing = treeListings[reference], !(listing.files.isEmpty && !listing.problems.isEmpty && listing.problems[0].path == absolute(reference)) else {
-                    let problem = treeListings[reference]?.problems.first?.problem ?? .notFound
+                guard let listing = treeListings[ExactString(reference)], !(listing.files.isEmpty && !listing.problems.isEmpty && listing.problems[0].path == absolute(reference)) else {
+                    let problem = treeListings[ExactString(reference)]?.problems.first?.problem ?? .notFound
                     diagnostics.append(.error("reference tree '\(reference)' cannot be read: \(problem)", at: rule.location))
                     continue
                 }

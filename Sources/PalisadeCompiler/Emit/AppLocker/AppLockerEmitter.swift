@@ -23,10 +23,10 @@ public struct AppLockerEmitter: BackendEmitter {
 
         // 1. The policy's own rules, per collection; identical rules once.
         var byCollection: [AppLockerCollection: [AppLockerRule]] = [:]
-        var seen = Set<String>()
+        var seen = Set<ExactString>()  // by bytes: NTFS tells caf\u{E9} and cafe\u{301} apart
         for rule in windowsRules {
             guard let converted = convert(rule, customer: customer, diagnostics: &diagnostics) else { continue }
-            guard seen.insert(converted.contentKey).inserted else { continue }
+            guard seen.insert(ExactString(converted.contentKey)).inserted else { continue }
             byCollection[converted.collection, default: []].append(converted)
         }
 
@@ -37,12 +37,12 @@ public struct AppLockerEmitter: BackendEmitter {
             if rules.contains(where: { $0.action == .allow }) {
                 guard addDefaults else { added[collection] = "none (appLockerDefaultRules: false)"; continue }
                 let defaults = AppLockerDefaultRules.allowlistDefaults(for: collection)
-                    .filter { seen.insert($0.contentKey).inserted }
+                    .filter { seen.insert(ExactString($0.contentKey)).inserted }
                 byCollection[collection]! += defaults
                 added[collection] = "default rules"
             } else {
                 let allowAll = AppLockerDefaultRules.denylistAllowAll(for: collection)
-                if seen.insert(allowAll.contentKey).inserted { byCollection[collection]! .append(allowAll) }
+                if seen.insert(ExactString(allowAll.contentKey)).inserted { byCollection[collection]! .append(allowAll) }
                 added[collection] = "allow everything not denied"
             }
         }

@@ -96,7 +96,7 @@ struct FapolicydPlan {
     init(_ rules: [ResolvedRule], mode: Mode) {
         self.mode = mode
         self.sources = rules
-        var trustCandidates: [String: [Int]] = [:]  // path → indices into `rules`
+        var trustCandidates: [ExactString: [Int]] = [:]  // path bytes → indices into `rules`
         for index in rules.indices where rules[index].platform == .linux {
             if let hash = rules[index].sha256, !FapolicydValue.isLowerHexSHA256(hash) {
                 error(index, "its sha256 '\(hash)' is not 64 lower-case hex digits")
@@ -107,7 +107,7 @@ struct FapolicydPlan {
             case .allow:
                 if let hash = rules[index].sha256, rules[index].size != nil, let path = rules[index].path,
                    rules[index].pathMatch != .directory, !hash.isEmpty {
-                    trustCandidates[path, default: []].append(index)
+                    trustCandidates[ExactString(path), default: []].append(index)
                 } else {
                     planAllow(index)
                 }
@@ -171,10 +171,10 @@ struct FapolicydPlan {
 
     /// One trust line per path. Another content allowed at the same path (the trust file holds
     /// one per path) is allowed exactly by a `path= sha256hash=` rule.
-    private mutating func planTrust(_ candidates: [String: [Int]]) {
-        let paths = candidates.keys.sorted { ByteOrder.precedes($0, $1) == true }
-        for path in paths {
-            let indices = candidates[path]!
+    private mutating func planTrust(_ candidates: [ExactString: [Int]]) {
+        for key in candidates.keys.sorted() {
+            let indices = candidates[key]!
+            let path = key.string
             var seen = Set<String>()
             var trusted = false
             for index in indices {
