@@ -10,28 +10,29 @@ import PalisadeModel
 /// an allow covers a path with its hash (trust entry), a hash anywhere (hash-only rule), a path
 /// (path-only rule) or a directory prefix; a deny matches its hash anywhere, its path, or its folder.
 struct Coverage {
-    private var allowedAtPath: [String: Set<String>] = [:]  // endpoint path → hashes ("*" = any)
+    // Paths are compared by their bytes, as the enforcers compare them (see ExactString).
+    private var allowedAtPath: [ExactString: Set<String>] = [:]  // endpoint path → hashes ("*" = any)
     private var allowedHashes = Set<String>()
-    private var allowedDirectories: [String] = []
+    private var allowedDirectories: [ExactString] = []
     private var deniedByHash: [String: ResolvedRule] = [:]
-    private var deniedAtPath: [String: ResolvedRule] = [:]
-    private var deniedDirectories: [(String, ResolvedRule)] = []
+    private var deniedAtPath: [ExactString: ResolvedRule] = [:]
+    private var deniedDirectories: [(ExactString, ResolvedRule)] = []
 
     /// `resolved`: rule index → the host path its endpoint path leads to, for rules whose path was found.
     init(rules: [ResolvedRule], resolved: [Int: RawPath], fs: RootedFileSystem, paths: EndpointPaths) {
         for (index, rule) in rules.enumerated() {
             // Index a rule under its declared path and under its resolved one (/bin/x → /usr/bin/x).
-            var keys: [String] = []
-            if let path = rule.path { keys.append(paths.normalized(path)) }
-            if let host = resolved[index] { keys.append(paths.display(fs.endpointPath(of: host))) }
+            var keys: [ExactString] = []
+            if let path = rule.path { keys.append(ExactString(paths.normalized(path))) }
+            if let host = resolved[index] { keys.append(ExactString(paths.display(fs.endpointPath(of: host)))) }
             switch (rule.decision, rule.pathMatch) {
             case (.allow, .directory?):
-                if let path = rule.path { allowedDirectories.append(paths.normalized(path)) }
+                if let path = rule.path { allowedDirectories.append(ExactString(paths.normalized(path))) }
             case (.allow, _):
                 if keys.isEmpty, let hash = rule.sha256 { allowedHashes.insert(hash) }
                 for key in keys { allowedAtPath[key, default: []].insert(rule.sha256 ?? "*") }
             case (.deny, .directory?):
-                if let path = rule.path { deniedDirectories.append((paths.normalized(path), rule)) }
+                if let path = rule.path { deniedDirectories.append((ExactString(paths.normalized(path)), rule)) }
             case (.deny, _):
                 if let hash = rule.sha256 { deniedByHash[hash] = deniedByHash[hash] ?? rule }
                 if rule.sha256 == nil { for key in keys { deniedAtPath[key] = rule } }
@@ -41,14 +42,16 @@ struct Coverage {
 
     func deniedRule(hash: String, endpoint: String) -> ResolvedRule? {
         if let rule = deniedByHash[hash] { return rule }
+        let endpoint = ExactString(endpoint)
         if let rule = deniedAtPath[endpoint] { return rule }
-        return deniedDirectories.first { endpoint.hasPrefix($0.0) }?.1
+        return deniedDirectories.first { endpoint.hasBytePrefix($0.0) }?.1
     }
 
     func isAllowed(hash: String, endpoint: String) -> Bool {
+        let endpoint = ExactString(endpoint)
         if let hashes = allowedAtPath[endpoint], hashes.contains(hash) || hashes.contains("*") { return true }
         if allowedHashes.contains(hash) { return true }
-        return allowedDirectories.contains { endpoint.hasPrefix($0) }
+        return allowedDirectories.contains { endpoint.hasBytePrefix($0) }
     }
 }
 

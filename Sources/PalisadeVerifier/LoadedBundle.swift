@@ -109,7 +109,8 @@ public struct LoadedBundle: Sendable {
             }
             files[path] = bytes
         }
-        for path in listFiles(directory) where manifest.files[path] == nil
+        let listed = Set(manifest.files.keys.map(ExactString.init))
+        for path in listFiles(directory) where !listed.contains(ExactString(path))
             && path != BundleManifest.fileName && path != BundleManifest.signatureFileName {
             problems.append("\(path): not listed in the manifest")
         }
@@ -118,10 +119,15 @@ public struct LoadedBundle: Sendable {
                             authenticated: authenticated)
     }
 
-    /// A manifest path must stay inside the bundle.
+    /// A manifest path must stay inside the bundle. Checked on bytes, as the kernel splits a path:
+    /// split into characters, `"../\u{301}x"` has no `/` at all (`/` and the combining accent
+    /// make one character), yet the kernel reads it as `..` and `\u{301}x`.
     static func isSafeRelativePath(_ path: String) -> Bool {
-        !path.isEmpty && !path.hasPrefix("/") && !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0 == "." || $0.isEmpty }
-            && !path.unicodeScalars.contains { $0.value < 0x20 }
+        let bytes = Array(path.utf8)
+        return !bytes.isEmpty && bytes.first != UInt8(ascii: "/") && !bytes.contains { $0 < 0x20 }
+            && !bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).contains {
+                $0.isEmpty || $0.elementsEqual([UInt8(ascii: ".")]) || $0.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+            }
     }
 
     static func readRegularFile(_ path: String) -> Data? {

@@ -1,4 +1,7 @@
 import Foundation
+import PalisadeCompiler
+import PalisadeCrypto
+import PalisadeDSL
 import PalisadeModel
 import PalisadeTestSupport
 import PalisadeVerifier
@@ -6,6 +9,52 @@ import Testing
 
 @Suite("verify: findings on a planted host")
 struct VerifierTests {
+    /// The enforcers match paths by their bytes; so does verify. As Swift Strings, `caf\u{E9}` and
+    /// `cafe\u{301}` are equal, and `"/opt/denied/\u{301}x"` does not begin with `"/opt/denied/"`.
+    @Test func pathsAreMatchedByTheirBytes() throws {
+        let (workspace, out, host) = (try TemporaryDirectory(), try TemporaryDirectory(), try TemporaryDirectory())
+        let customer = Customer("acme", name: "Acme", mode: .enforce) {
+            Linux {
+                Deny.directory("/opt/denied/")
+                Allow.path("/opt/caf\u{E9}/tool")
+            }
+        }
+        let output = Compiler(workspace: workspace.path, today: "2026-11-30").compile([customer.policy])
+        #expect(!output.hasErrors, "\(output.diagnostics)")
+        for b in output.bundles { try BundleWriter(outputDirectory: out.path).write(b) }
+        let script = "#!/bin/sh\necho hi\n"
+        try host.write("opt/denied/\u{301}x", script, mode: 0o755)
+        try host.write("opt/caf\u{E9}/tool", script, mode: 0o755)
+        try host.write("opt/cafe\u{301}/tool", script, mode: 0o755)
+        let report = Verifier(root: host.path, scanLocations: ["/opt"]).verify(try LoadedBundle.load(out.path + "/acme"))
+        func kinds(_ path: String) -> [Finding.Kind] {
+            report.findings.filter { $0.path?.utf8.elementsEqual(path.utf8) == true }.map(\.kind)
+        }
+        #expect(kinds("/opt/denied/\u{301}x") == [.deniedPresent])
+        #expect(kinds("/opt/cafe\u{301}/tool") == [.unlisted])
+        #expect(!kinds("/opt/caf\u{E9}/tool").contains(.unlisted))
+    }
+
+    /// `"../\u{301}x"` has no `/` character in Swift (`/` and the accent make one), but the kernel
+    /// reads `..`: a manifest entry like it must not make verify read outside the bundle.
+    @Test func manifestPathsAreCheckedAsTheKernelSplitsThem() throws {
+        let fixture = try HostFixture()
+        let outside = "\u{301}x"
+        let content = Array("outside the bundle\n".utf8)
+        _ = try fixture.out.write(Array(outside.utf8), content)
+        let manifestPath = fixture.bundle + "/manifest.json"
+        let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        let entry = "\"files\" : {\n    \"../\(outside)\" : {\"sha256\" : \"\(SHA256.hash(content).hex)\", \"size\" : \(content.count)},"
+        #expect(manifest.contains("\"files\" : {"))
+        try manifest.replacingOccurrences(of: "\"files\" : {", with: entry).write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        do {
+            _ = try LoadedBundle.load(fixture.bundle)
+            Issue.record("a bundle whose manifest names ../\(outside) was loaded")
+        } catch {
+            #expect("\(error)".contains("../\(outside): not a plain relative path"), "\(error)")
+        }
+    }
+
     @Test func cleanHostIsCompliant() throws {
         let fixture = try HostFixture()
         let report = try fixture.verify()
