@@ -176,7 +176,7 @@ import Testing
             paths += ["/\(legacy)", "/\(legacy)/", "/\(legacy)/x", "/\(legacy)x/y", "/\(legacy.dropLast())/x", "//\(legacy)/x"]
         }
         for path in paths {
-            let got = AppArmorMergedUsr.spellings(of: Array(path.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            let got = MergedUsr.spellings(of: Array(path.utf8)).map { String(decoding: $0, as: UTF8.self) }
             // The root directories themselves (`/bin`) are legacy too: a directory rule on them.
             let expected = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"].contains(path) ? [path, "/usr" + path] : usrSpellings(path)
             #expect(got == expected, "\(path)")

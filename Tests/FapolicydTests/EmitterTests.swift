@@ -7,6 +7,41 @@ import Testing
 struct EmitterTests {
     let emitter = FapolicydEmitter()
 
+    @Test("merged /usr: paths under /bin, /sbin and /lib* are also written under /usr, which fapolicyd sees")
+    func mergedUsrSpellings() {
+        let h = Fixture.hash
+        let output = emitter.emit(Fixture.customer([
+            Fixture.allowBinary("/bin/agent", seed: 1, line: 10),
+            Fixture.allowBinary("/usr/bin/other", seed: 2, line: 11),
+            Fixture.rule(.allow, source: "sha256", sha256: h(3), path: "/sbin/tool", line: 12),
+            Fixture.rule(.allow, source: "path", path: "/binary/legacy", line: 13),
+            Fixture.denyBinary("/lib64/evil.so", seed: 4, line: 20),
+            Fixture.rule(.deny, source: "path", path: "/sbin/nc", line: 21),
+            Fixture.rule(.deny, source: "directory", path: "/lib/remote/", directory: true, line: 22),
+        ]))
+        #expect(Fixture.ruleLines(output) == [
+            "deny_log perm=execute all : dir=/lib/remote/",
+            "deny_log perm=execute all : dir=/usr/lib/remote/",
+            "deny_log perm=execute all : sha256hash=\(h(4))",
+            "deny_log perm=execute all : path=/lib64/evil.so",
+            "deny_log perm=execute all : path=/usr/lib64/evil.so",
+            "deny_log perm=execute all : path=/sbin/nc",
+            "deny_log perm=execute all : path=/usr/sbin/nc",
+            "allow perm=execute all : path=/binary/legacy",
+            "allow perm=execute all : path=/sbin/tool sha256hash=\(h(3))",
+            "allow perm=execute all : path=/usr/sbin/tool sha256hash=\(h(3))",
+            "allow perm=execute all : trust=1",
+            "deny_log perm=execute all : all",
+        ])
+        let trust = String(decoding: output.files["fapolicyd/trust.d/palisade-test"]!, as: UTF8.self)
+        #expect(trust.split(separator: "\n").filter { !$0.hasPrefix("#") } == [
+            "/bin/agent 1234 \(h(1))",
+            "/usr/bin/agent 1234 \(h(1))",
+            "/usr/bin/other 1234 \(h(2))",
+        ])
+        #expect(output.diagnostics.filter { $0.severity == .error }.isEmpty)
+    }
+
     @Test("two paths that differ only in Unicode normalisation are two trust entries")
     func trustPathsCompareByBytes() {
         // Equal as Swift Strings, two files to the kernel and to fapolicyd.

@@ -43,7 +43,7 @@ struct AppArmorPlan {
                                           at: customer.location, backend: .apparmor))
                 continue
             }
-            for spelling in AppArmorMergedUsr.spellings(of: Array(shell.utf8)) where !loginShells.contains(spelling) {
+            for spelling in MergedUsr.spellings(of: Array(shell.utf8)) where !loginShells.contains(spelling) {
                 loginShells.append(spelling)
                 protect(.file(spelling))
             }
@@ -81,7 +81,7 @@ struct AppArmorPlan {
         }
         let literal = Array(path.utf8)
         add(literal, rule, isDirectory: isDirectory, at: at)
-        if let usr = AppArmorMergedUsr.usrSpelling(of: literal) { add(usr, rule, isDirectory: isDirectory, at: at) }
+        if let usr = MergedUsr.usrSpelling(of: literal) { add(usr, rule, isDirectory: isDirectory, at: at) }
     }
 
     /// One spelling of a rule's path.

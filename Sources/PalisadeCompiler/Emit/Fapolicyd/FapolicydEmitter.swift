@@ -107,7 +107,9 @@ struct FapolicydPlan {
             case .allow:
                 if let hash = rules[index].sha256, rules[index].size != nil, let path = rules[index].path,
                    rules[index].pathMatch != .directory, !hash.isEmpty {
-                    trustCandidates[ExactString(path), default: []].append(index)
+                    for spelling in MergedUsr.spellings(of: path) {
+                        trustCandidates[ExactString(spelling), default: []].append(index)
+                    }
                 } else {
                     planAllow(index)
                 }
@@ -119,26 +121,33 @@ struct FapolicydPlan {
         allows.removeRepeats()
     }
 
-    /// The rule's path as a `path=` or `dir=` object, or why it cannot be one.
-    private func pathObject(_ index: Int) -> (object: FapolicydRule.Object?, problem: String?) {
-        guard let path = sources[index].path else { return (nil, nil) }
-        if sources[index].pathMatch == .directory {
-            let dir = path.hasSuffix("/") ? path : path + "/"
-            if let problem = FapolicydValue.ruleValueProblem(dir) { return (nil, problem) }
-            return (.dir(dir), nil)
+    /// The rule's path as `path=` or `dir=` objects, or why it cannot be one: the path as written
+    /// and, under `/bin`, `/sbin` or `/lib*`, under `/usr` too, the path fapolicyd sees on a
+    /// merged-/usr host (see ``MergedUsr``).
+    private func pathObjects(_ index: Int) -> (objects: [FapolicydRule.Object], problem: String?) {
+        guard let path = sources[index].path else { return ([], nil) }
+        var objects: [FapolicydRule.Object] = []
+        for spelling in MergedUsr.spellings(of: path) {
+            if sources[index].pathMatch == .directory {
+                let dir = spelling.utf8.last == UInt8(ascii: "/") ? spelling : spelling + "/"
+                if let problem = FapolicydValue.ruleValueProblem(dir) { return ([], problem) }
+                objects.append(.dir(dir))
+            } else {
+                if let problem = FapolicydValue.ruleValueProblem(spelling) { return ([], problem) }
+                objects.append(.path(spelling))
+            }
         }
-        if let problem = FapolicydValue.ruleValueProblem(path) { return (nil, problem) }
-        return (.path(path), nil)
+        return (objects, nil)
     }
 
     // Rules are read as `sources[index]` throughout: a local copy of a rule retains each of its strings.
 
     private mutating func planDenial(_ index: Int) {
-        let (object, problem) = pathObject(index)
+        let (objects, problem) = pathObjects(index)
         let hash = sources[index].sha256
         if let hash { denials.append(FapolicydRule(wouldDeny, .sha256(hash)), source: index) }
-        if let object {
-            denials.append(FapolicydRule(wouldDeny, object), source: index)
+        if !objects.isEmpty {
+            for object in objects { denials.append(FapolicydRule(wouldDeny, object), source: index) }
         } else if let problem {
             if hash != nil {
                 warning(index, "its path \(problem) in a fapolicyd 1.1.7 rule; it is denied by its sha256 only (any path)")
@@ -151,17 +160,17 @@ struct FapolicydPlan {
     }
 
     private mutating func planAllow(_ index: Int) {
-        let (object, problem) = pathObject(index)
-        switch (sources[index].sha256, object, problem) {
-        case (let hash?, let object?, _):
-            allows.append(FapolicydRule(.allow, object, .sha256(hash)), source: index)
+        let (objects, problem) = pathObjects(index)
+        switch (sources[index].sha256, objects.first, problem) {
+        case (let hash?, _?, _):
+            for object in objects { allows.append(FapolicydRule(.allow, object, .sha256(hash)), source: index) }
         case (let hash?, nil, let problem?):
             warning(index, "its path \(problem) in a fapolicyd 1.1.7 rule; it is allowed by its sha256 only (any path)")
             allows.append(FapolicydRule(.allow, .sha256(hash)), source: index)
         case (let hash?, nil, nil):
             allows.append(FapolicydRule(.allow, .sha256(hash)), source: index)
-        case (nil, let object?, _):
-            allows.append(FapolicydRule(.allow, object), source: index)
+        case (nil, _?, _):
+            for object in objects { allows.append(FapolicydRule(.allow, object), source: index) }
         case (nil, nil, let problem?):
             error(index, "its path \(problem) in a fapolicyd 1.1.7 rule, and it has no hash to match instead; allow it by binary or sha256")
         case (nil, nil, nil):
