@@ -40,9 +40,10 @@ struct Coverage {
         }
     }
 
-    func deniedRule(hash: String, endpoint: String) -> ResolvedRule? {
+    /// The rule denying a file with this hash anywhere, or (when `endpoint` is given) at this path.
+    func deniedRule(hash: String, endpoint: String?) -> ResolvedRule? {
         if let rule = deniedByHash[hash] { return rule }
-        let endpoint = ExactString(endpoint)
+        guard let endpoint = endpoint.map(ExactString.init) else { return nil }
         if let rule = deniedAtPath[endpoint] { return rule }
         return deniedDirectories.first { endpoint.hasBytePrefix($0.0) }?.1
     }

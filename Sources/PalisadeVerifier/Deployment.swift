@@ -145,14 +145,16 @@ struct Deployment {
         String(decoding: bytes, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
-    /// `key = value` from fapolicyd.conf.
+    /// `key = value` from fapolicyd.conf. The daemon applies every line in turn, so when a key is
+    /// set twice the last value is the one it runs with.
     static func confValue(_ bytes: [UInt8], key: String) -> String? {
+        var value: String?
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == key else { continue }
-            return parts[1].trimmingCharacters(in: .whitespaces)
+            value = parts[1].trimmingCharacters(in: .whitespaces)
         }
-        return nil
+        return value
     }
 
     /// Names of the top-level profiles in a profile file (`profile NAME …{` at the start of a line).

