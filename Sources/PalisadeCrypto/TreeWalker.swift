@@ -230,6 +230,33 @@ public struct TreeWalker: Sendable {
         }.map { read }
     }
 
+    /// Every entry under `root` that is not a directory (files, links, devices…), as paths relative
+    /// to `root` in bytes, in byte order; links are not followed. Names that are not UTF-8 are
+    /// listed like any other (Foundation's directory listings leave them out). Also the folders
+    /// that could not be read, with why.
+    public func entries(under root: RawPath) -> (entries: [[UInt8]], unreadable: [([UInt8], FileProblem)]) {
+        var entries: [[UInt8]] = []
+        var unreadable: [([UInt8], FileProblem)] = []
+        var pending: [[UInt8]] = [[]]
+        let slash = UInt8(ascii: "/")
+        while let relative = pending.popLast() {
+            let full = relative.isEmpty ? root.bytes : root.bytes + [slash] + relative
+            switch readDirectory(RawPath(bytes: full)) {
+            case .failure(let problem):
+                unreadable.append((relative, problem))
+            case .success(let names):
+                for name in names {
+                    let child = relative.isEmpty ? name : relative + [slash] + name
+                    var info = stat()
+                    let status = RawPath(bytes: full + [slash] + name).withCString { lstat($0, &info) }
+                    if status == 0, info.st_mode & S_IFMT == S_IFDIR { pending.append(child) } else { entries.append(child) }
+                }
+            }
+        }
+        entries.sort { RawPath.precedes($0, $1) }
+        return (entries, unreadable)
+    }
+
     /// Names in a directory, without `.` and `..`.
     public func readDirectory(_ path: RawPath) -> Result<[[UInt8]], FileProblem> {
         var names: [[UInt8]] = []

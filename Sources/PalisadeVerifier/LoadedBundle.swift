@@ -50,17 +50,23 @@ public struct LoadedBundle: Sendable {
         let authenticated: Bool
 
         public init(_ directory: String, trustedKey: Ed25519PublicKey? = nil) throws(LoadError) {
+            // Both must be regular files of the bundle itself: a symbolic link could lead anywhere.
             let manifestPath = directory + "/" + BundleManifest.fileName
-            guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
-                throw .unreadable("\(manifestPath) cannot be read")
+            let manifestBytes: [UInt8]
+            switch readRegularFile(manifestPath) {
+            case .success(let bytes): manifestBytes = bytes
+            case .failure(let problem): throw .unreadable("\(manifestPath): \(problem)")
             }
-            let manifestBytes = Array(manifestData)
             var authenticated = false
             if let trustedKey {
-                guard let signature = FileManager.default.contents(atPath: directory + "/" + BundleManifest.signatureFileName) else {
-                    throw .signatureMissing
+                let signaturePath = directory + "/" + BundleManifest.signatureFileName
+                let signature: [UInt8]
+                switch readRegularFile(signaturePath) {
+                case .success(let bytes): signature = bytes
+                case .failure(.notFound): throw .signatureMissing
+                case .failure(let problem): throw .unreadable("\(signaturePath): \(problem)")
                 }
-                guard trustedKey.isValidSignature(Array(signature), for: manifestBytes) else { throw .signatureInvalid }
+                guard trustedKey.isValidSignature(signature, for: manifestBytes) else { throw .signatureInvalid }
                 authenticated = true
             }
             self.directory = directory
@@ -98,21 +104,33 @@ public struct LoadedBundle: Sendable {
                 problems.append("\(path): not a plain relative path")
                 continue
             }
-            guard let data = readRegularFile(directory + "/" + path) else {
+            let bytes: [UInt8]
+            switch readRegularFile(directory + "/" + path) {
+            case .success(let read): bytes = read
+            case .failure(.notFound):
                 problems.append("\(path): missing")
                 continue
+            case .failure(let problem):
+                problems.append("\(path): \(problem)")
+                continue
             }
-            let bytes = Array(data)
             if Int64(bytes.count) != record.size || SHA256.hash(bytes).hex != record.sha256 {
                 problems.append("\(path): content differs from the manifest")
                 continue
             }
             files[path] = bytes
         }
-        let listed = Set(manifest.files.keys.map(ExactString.init))
-        for path in listFiles(directory) where !listed.contains(ExactString(path))
-            && path != BundleManifest.fileName && path != BundleManifest.signatureFileName {
-            problems.append("\(path): not listed in the manifest")
+        // Listed by bytes: a name that is not UTF-8 can never be in the manifest, and must not be
+        // skipped as Foundation's directory listing skips it.
+        var expected = Set(manifest.files.keys.map { Array($0.utf8) })
+        expected.insert(Array(BundleManifest.fileName.utf8))
+        expected.insert(Array(BundleManifest.signatureFileName.utf8))
+        let (found, unlistable) = TreeWalker().entries(under: RawPath(directory))
+        for path in found where !expected.contains(path) {
+            problems.append("\(displayName(path)): not listed in the manifest")
+        }
+        for (path, problem) in unlistable {
+            problems.append("\(displayName(path)): cannot be listed: \(problem)")
         }
         if !problems.isEmpty { throw .fileMismatch(problems) }
         return LoadedBundle(directory: directory, manifest: manifest, manifestBytes: manifestBytes, files: files,
@@ -130,26 +148,46 @@ public struct LoadedBundle: Sendable {
             }
     }
 
-    static func readRegularFile(_ path: String) -> Data? {
+    /// The bytes of a regular file, refusing a symbolic link at `path` (it could lead out of the
+    /// bundle) and anything but a regular file; read from the descriptor that was checked.
+    static func readRegularFile(_ path: String) -> Result<[UInt8], FileProblem> {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return .failure(errno == ELOOP ? .symlink : .from(errno: errno)) }
+        defer { close(fd) }
         var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return FileManager.default.contents(atPath: path)
+        guard fstat(fd, &info) == 0 else { return .failure(.from(errno: errno)) }
+        switch FileType(mode: info.st_mode) {
+        case .regular: break
+        case .directory: return .failure(.isDirectory)
+        case let type: return .failure(.notRegularFile(type))
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var count = 0
+        while true {
+            if count == bytes.count { bytes += [UInt8](repeating: 0, count: max(4096, bytes.count)) }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(.from(errno: errno))
+            }
+            if n == 0 { break }
+            count += n
+        }
+        bytes.removeSubrange(count...)
+        return .success(bytes)
     }
 
-    /// Every non-directory entry under `root`, relative, symlinks not followed.
-    static func listFiles(_ root: String) -> [String] {
-        var out: [String] = []
-        var pending = [""]
-        while let relative = pending.popLast() {
-            let full = relative.isEmpty ? root : root + "/" + relative
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { continue }
-            for name in names {
-                let child = relative.isEmpty ? name : relative + "/" + name
-                var info = stat()
-                guard lstat(root + "/" + child, &info) == 0 else { continue }
-                if info.st_mode & S_IFMT == S_IFDIR { pending.append(child) } else { out.append(child) }
-            }
+
+    /// A bundle-relative name for a message, on one line: control characters, and the bytes of a
+    /// name that is not UTF-8, written `\xHH`.
+    static func displayName(_ bytes: [UInt8]) -> String {
+        func escaped(_ byte: UInt8) -> String {
+            let hex = Array("0123456789abcdef")
+            return "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
         }
-        return out.sorted()
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : escaped($0) }.joined()
+        }
+        return text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? escaped(UInt8($0.value)) : String($0) }.joined()
     }
 }

@@ -35,6 +35,12 @@ struct BuildCommandTests {
         #expect(rebuild.status == 0)
         let again = try run(Paths.palisade, ["build", "--check", "--out", out.path, "--today", "2026-11-30"], cwd: root)
         #expect(again.status == 0)
+
+        // An extra file whose name is not UTF-8 is stale too (Foundation's listing skips such names).
+        try out.write(Array("acme/apparmor/x".utf8) + [0xFF], Array("extra\n".utf8))
+        let extra = try run(Paths.palisade, ["build", "--check", "--out", out.path, "--today", "2026-11-30"], cwd: root)
+        #expect(extra.status == 1, "\(extra.out)")
+        #expect(extra.out.contains("stale: \(out.path)/acme/apparmor/x\u{FFFD}"), "\(extra.out)")
     }
 
     @Test func jsonSummary() throws {

@@ -118,9 +118,12 @@ public final class TemporaryDirectory: @unchecked Sendable {
     @discardableResult
     public func write(_ relative: [UInt8], _ contents: [UInt8], mode: mode_t = 0o644) throws -> [UInt8] {
         var full = Array(path.utf8) + [0x2F] + relative
-        let parent = full[..<(full.lastIndex(of: 0x2F)!)]
-        try FileManager.default.createDirectory(atPath: String(decoding: parent, as: UTF8.self),
-                                                withIntermediateDirectories: true)
+        // Parents made on bytes, so their names need not be UTF-8.
+        for (index, byte) in relative.enumerated() where byte == 0x2F && index > 0 {
+            let parent = Array(path.utf8) + [0x2F] + relative[..<index] + [0]
+            let made = parent.withUnsafeBufferPointer { mkdir(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 0o755) }
+            guard made == 0 || errno == EEXIST else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        }
         full.append(0)
         let fd = full.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT | O_TRUNC, mode) }
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }

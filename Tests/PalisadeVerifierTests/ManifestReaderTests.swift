@@ -190,6 +190,43 @@ struct ManifestReaderTests {
         #expect(try LoadedBundle.load(fixture.bundle).manifest == original)
     }
 
+    /// Names that are not UTF-8 are files like any other: Foundation's listing skips them, and a
+    /// signed bundle with an extra rules file named so was accepted.
+    @Test func extraFilesWhoseNamesAreNotUTF8AreRefused() throws {
+        let extras: [([UInt8], String)] = [
+            (Array("fapolicyd/rules.d/10-".utf8) + [0xFF] + Array("allow.rules".utf8), #"fapolicyd/rules.d/10-\xffallow.rules"#),
+            ([0xFE] + Array("/payload".utf8), #"\xfe/payload"#),
+        ]
+        for (extra, shown) in extras {
+            let fixture = try HostFixture()
+            _ = try fixture.out.write(Array("acme/".utf8) + extra, Array("allow perm=any all : all\n".utf8))
+            #expect(throws: LoadedBundle.LoadError.fileMismatch(["\(shown): not listed in the manifest"])) {
+                _ = try LoadedBundle.load(fixture.bundle)
+            }
+        }
+    }
+
+    /// manifest.json and manifest.sig must be the bundle's own files, not links to elsewhere.
+    @Test func manifestAndSignatureMustNotBeLinks() throws {
+        let fixture = try HostFixture()
+        let key = try Ed25519PrivateKey()
+        let manifest = fixture.bundle + "/manifest.json"
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: manifest)))
+        try Data(try key.signature(for: bytes)).write(to: URL(fileURLWithPath: fixture.bundle + "/manifest.sig"))
+        #expect(try LoadedBundle.load(fixture.bundle, trustedKey: key.publicKey).authenticated)
+
+        for name in ["manifest.sig", "manifest.json"] {
+            let inside = fixture.bundle + "/" + name, outside = fixture.out.path + "/" + name
+            try FileManager.default.moveItem(atPath: inside, toPath: outside)
+            #expect(symlink(outside, inside) == 0)
+            #expect(throws: LoadedBundle.LoadError.unreadable(inside + ": symbolic link, not followed")) {
+                _ = try LoadedBundle.load(fixture.bundle, trustedKey: key.publicKey)
+            }
+            try FileManager.default.removeItem(atPath: inside)
+            try FileManager.default.moveItem(atPath: outside, toPath: inside)
+        }
+    }
+
     @Test func loadingInTwoStagesIsLoading() throws {
         let fixture = try HostFixture()
         let staged = try LoadedBundle.Authenticated(fixture.bundle).load()
@@ -197,7 +234,7 @@ struct ManifestReaderTests {
         #expect(staged.manifest == direct.manifest && staged.files == direct.files && staged.manifestBytes == direct.manifestBytes)
         #expect(!staged.authenticated)
         // The quick stage already fails for what it checks; the second for the rest.
-        #expect(throws: LoadedBundle.LoadError.unreadable(fixture.out.path + "/nope/manifest.json cannot be read")) {
+        #expect(throws: LoadedBundle.LoadError.unreadable(fixture.out.path + "/nope/manifest.json: No such file or directory")) {
             _ = try LoadedBundle.Authenticated(fixture.out.path + "/nope")
         }
         let key = try Ed25519PrivateKey().publicKey

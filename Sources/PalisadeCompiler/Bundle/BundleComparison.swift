@@ -1,4 +1,5 @@
 import Foundation
+import PalisadeCrypto
 import PalisadeModel
 
 /// Compares freshly built bundles with what is on disk (`build --check`).
@@ -31,17 +32,19 @@ public enum BundleComparison {
                 differences.append(.missingBundle(root))
                 continue
             }
-            let onDisk = Set(listFiles(root))
+            let onDisk = Set(TreeWalker().entries(under: RawPath(root)).entries)
             for path in bundle.files.keys.sorted() {
                 let full = root + "/" + path
-                guard onDisk.contains(path), let data = FileManager.default.contents(atPath: full) else {
+                guard onDisk.contains(Array(path.utf8)), let data = FileManager.default.contents(atPath: full) else {
                     differences.append(.missingFile(full))
                     continue
                 }
                 if Array(data) != bundle.files[path]! { differences.append(.changedFile(full)) }
             }
-            for path in onDisk.sorted() where bundle.files[path] == nil && path != BundleManifest.signatureFileName {
-                differences.append(.extraFile(root + "/" + path))
+            // By bytes: a name that is not UTF-8 is an extra file like any other.
+            let expected = Set(bundle.files.keys.map { Array($0.utf8) } + [Array(BundleManifest.signatureFileName.utf8)])
+            for path in onDisk.sorted(by: { ByteOrder.precedes($0, $1) == true }) where !expected.contains(path) {
+                differences.append(.extraFile(root + "/" + String(decoding: path, as: UTF8.self)))
             }
         }
         if allCustomers, let stale = try? staleBundles(in: directory, keeping: Set(bundles.map(\.customerID))) {
@@ -57,16 +60,5 @@ public enum BundleComparison {
             !name.hasPrefix(".") && !keeping.contains(name)
                 && FileManager.default.fileExists(atPath: directory + "/" + name + "/" + BundleManifest.fileName)
         }.sorted()
-    }
-
-    /// Regular files under `root`, relative, without following links.
-    static func listFiles(_ root: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
-        var out: [String] = []
-        while let path = enumerator.nextObject() as? String {
-            let attributes = enumerator.fileAttributes
-            if attributes?[.type] as? FileAttributeType != .typeDirectory { out.append(path) }
-        }
-        return out
     }
 }
