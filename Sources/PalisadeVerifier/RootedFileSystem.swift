@@ -28,7 +28,12 @@ public final class RootedFileSystem: @unchecked Sendable {
     /// The host path of `endpointPath` inside the root, every symlink resolved inside the root.
     /// Directories are resolved once and cached, so checking many files costs about one `lstat` each.
     public func resolve(_ endpointPath: String) -> Resolution {
-        let all = components(of: Array(endpointPath.utf8))
+        resolve(RawPath(endpointPath))
+    }
+
+    /// ``resolve(_:)-(String)`` for an endpoint path in bytes (a name that is not UTF-8).
+    public func resolve(_ endpointPath: RawPath) -> Resolution {
+        let all = components(of: endpointPath.bytes)
         guard let last = all.last, last != [0x2E, 0x2E] else { return resolveFully(all) }
         let parentKey = Array(all.dropLast())
         let parent: Resolution

@@ -81,7 +81,11 @@ public struct Verifier: Sendable {
         var scan = Scan(fs: fs, platform: platform, paths: EndpointPaths(platform: platform))
         let scanEndpoints = (scanLocations ?? (platform == .linux ? Self.defaultLinuxScanLocations : Self.defaultWindowsScanLocations))
         for location in scanEndpoints + (deniedDirectories ?? []) {
-            if let resolution = resolveLocation(location, scan) { scan.locations.append((location, resolution)) }
+            if let resolution = resolveLocation(location, scan) {
+                scan.locations.append((location, resolution))
+            } else if scanLocations?.contains(location) == true {
+                scan.locations.append((location, .failure(.notFound)))  // named, but no path on this volume
+            }
         }
         scan.includesDeniedDirectories = deniedDirectories != nil
         scan.walkedRoots = Self.outermost(scan.locations.compactMap {
@@ -136,15 +140,21 @@ public struct Verifier: Sendable {
         }
         var scanRoots: [RawPath] = []
         var scanned: [String] = []
+        // Folders the operator named: one that is absent or not a folder is a finding, not
+        // silently nothing scanned (the default locations need not all exist).
+        let named = Set(scanLocations ?? [])
         for (location, resolution) in scan.locations {
             switch resolution {
             case .success(let host?):
                 scanRoots.append(host)
                 if !deniedDirectories.contains(location) { scanned.append(location) }
             case .success(nil):
-                break
+                if named.contains(location) {
+                    findings.append(Finding(.unknown, check: "scan", path: location, actual: "not a folder",
+                                            message: "cannot scan \(location): not a folder"))
+                }
             case .failure(let problem):
-                if problem != .notFound {
+                if problem != .notFound || named.contains(location) {
                     findings.append(Finding(.unknown, check: "scan", path: location, actual: problem.description,
                                             message: "cannot scan \(location): \(problem)"))
                 }
@@ -152,9 +162,11 @@ public struct Verifier: Sendable {
         }
         let roots = Self.outermost(scanRoots)
         let listing = roots == scan.walkedRoots ? scan.listing! : TreeWalker(symlinks: .never).walk(roots, recursive: true)
+        var links: [RawPath] = []
         for problem in listing.problems {
             switch problem.problem {
-            case .symlink, .notRegularFile: continue  // links are checked where they point; devices are not programs
+            case .symlink: links.append(problem.path)  // checked where they lead, below
+            case .notRegularFile: continue  // devices, FIFOs and sockets are not programs
             default:
                 let path = fs.endpointPath(of: problem.path)
                 findings.append(Finding(.unknown, check: "scan", path: paths.display(path), actual: problem.problem.description,
@@ -194,6 +206,17 @@ public struct Verifier: Sendable {
             case .problem(let problem):
                 ruleTargets[ruleIndex] = .problem(problem)
             }
+        }
+        // A link in a scanned folder runs the file it leads to, and the enforcers judge that file
+        // by its own path: check it there, when the scan has not listed it already.
+        var linkTargets: [(entry: Int, link: String)] = []
+        for link in links {
+            let endpoint = fs.endpointPath(of: link)
+            guard case .found(let host, let info) = fs.resolve(endpoint), info.st_mode & S_IFMT == S_IFREG,
+                  index[host] == nil else { continue }  // dangling, a folder, or checked anyway
+            index.addExtra(host, at: entries.count)
+            linkTargets.append((entries.count, paths.display(endpoint)))
+            entries.append(FileEntry(host, info))
         }
         let digests = hasher.hash(entries: entries)
 
@@ -288,16 +311,20 @@ public struct Verifier: Sendable {
 
         // 3. Scanned executables: denied hashes anywhere, unlisted programs, denied directories.
         var coverage: Coverage? = nil  // built on first need: on a host where every file has its rule, never
-        for (listed, file) in listing.files.enumerated() {
-            let entry = index.hasDuplicates ? index[file.path]! : listed
+        // The listed files (entry i is listing.files[i]), then the files that links lead to.
+        for position in 0..<(listing.files.count + linkTargets.count) {
+            let link = position < listing.files.count ? nil : linkTargets[position - listing.files.count]
+            let listed = link?.entry ?? position
+            let entry = link == nil && index.hasDuplicates ? index[entries[listed].path]! : listed
             if reported[entry] { continue }
-            let endpoint = paths.display(fs.endpointPath(of: file.path))
+            let endpoint = paths.display(fs.endpointPath(of: entries[listed].path))
+            let via = link.map { " (run through the link \($0.link))" } ?? ""
             let digest: FileDigest
             switch digests[listed].result {
             case .success(let d): digest = d
             case .failure(let problem):
                 findings.append(Finding(.unknown, check: "scan", path: endpoint, actual: problem.description,
-                                        message: "cannot check \(endpoint): \(problem)"))
+                                        message: "cannot check \(endpoint)\(via): \(problem)"))
                 continue
             }
             let kind = FileKind.classify(head: digest.head)
@@ -314,10 +341,10 @@ public struct Verifier: Sendable {
             if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: isExecutable ? endpoint : nil) {
                 findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,
                                         rule: denied.provenance.location,
-                                        message: "denied program found at \(endpoint)"))
+                                        message: "denied program found at \(endpoint)\(via)"))
             } else if isExecutable, !coverage!.isAllowed(hash: digest.sha256.hex, endpoint: endpoint) {
                 findings.append(Finding(.unlisted, check: "scan", path: endpoint, actual: actual,
-                                        message: "executable \(endpoint) is not allowed by the policy"))
+                                        message: "executable \(endpoint)\(via) is not allowed by the policy"))
             }
         }
 

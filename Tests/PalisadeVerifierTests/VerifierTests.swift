@@ -35,6 +35,45 @@ struct VerifierTests {
         #expect(!kinds("/opt/caf\u{E9}/tool").contains(.unlisted))
     }
 
+    /// A link in a scanned folder runs what it leads to: that file is checked where it is, even
+    /// outside the scanned folders (the enforcers judge it by that path too).
+    @Test func linksAreCheckedWhereTheyLead() throws {
+        let fixture = try HostFixture()
+        let host = fixture.host
+        try host.write("var/lib/.cache/rs", HostFixture.bad, mode: 0o755)
+        try host.write("var/lib/.cache/ev", "#!/bin/sh\necho evil\n", mode: 0o644)
+        #expect(symlink("/var/lib/.cache/rs", host.path + "/usr/local/bin/helper") == 0)
+        #expect(symlink("../../var/lib/.cache/ev", host.path + "/usr/bin/ls2") == 0)
+        #expect(symlink("tool", host.path + "/usr/bin/tool-link") == 0)          // to an allowed, scanned file
+        #expect(symlink("/nowhere", host.path + "/usr/bin/dangling") == 0)
+        #expect(symlink("/etc/hostname", host.path + "/usr/bin/not-a-program") == 0)
+
+        let report = try fixture.verify()
+        let problems = report.findings.filter(\.kind.isProblem)
+        #expect(problems.map(\.kind) == [.unlisted, .deniedPresent], "\(problems)")  // in the links' path order
+        let denied = try #require(problems.first { $0.kind == .deniedPresent })
+        #expect(denied.path == "/var/lib/.cache/rs" && denied.rule == fixture.rule(fixture.badLine))
+        #expect(denied.message == "denied program found at /var/lib/.cache/rs (run through the link /usr/local/bin/helper)")
+        let unlisted = try #require(problems.first { $0.kind == .unlisted })
+        #expect(unlisted.path == "/var/lib/.cache/ev")
+        #expect(unlisted.message.contains("(run through the link /usr/bin/ls2)"))
+    }
+
+    /// A folder the operator names must be scanned, or said why not; default folders may be absent.
+    @Test func namedScanFoldersThatCannotBeScannedAreFindings() throws {
+        let fixture = try HostFixture()
+        let report = try fixture.verify(scan: ["/usr/bin", "/srv/absent", "/etc/hostname"])
+        let unknown = report.findings.filter { $0.kind == .unknown }
+        #expect(unknown.compactMap(\.path).sorted() == ["/etc/hostname", "/srv/absent"])
+        #expect(unknown.map(\.message).sorted() == ["cannot scan /etc/hostname: not a folder",
+                                                    "cannot scan /srv/absent: No such file or directory"])
+        #expect(report.scanned == ["/usr/bin"])
+        #expect(!report.compliant)
+        // The default locations include folders the fixture host lacks (/srv, /root…): no finding.
+        let defaults = Verifier(root: fixture.host.path).verify(try LoadedBundle.load(fixture.bundle))
+        #expect(!defaults.findings.contains { $0.kind == .unknown && $0.check == "scan" }, "\(defaults.findings)")
+    }
+
     /// A denied hash names the denied program whatever its mode; folders and paths deny programs only.
     @Test func deniedHashIsFoundInAnyFileScanned() throws {
         let (workspace, out, host) = (try TemporaryDirectory(), try TemporaryDirectory(), try TemporaryDirectory())
