@@ -1,4 +1,5 @@
 import PalisadeCrypto
+import PalisadeModel
 import X509
 
 /// What `Get-AppLockerFileInformation` reports for a file, computed on Linux: AppLocker's hash
@@ -61,8 +62,8 @@ public struct AppLockerFileInformation: Hashable, Sendable {
     /// AppLocker's `Data` form: `0x` + 64 upper-case hex digits.
     public var appLockerHash: String? { hash.map { AppLockerHashText.data($0) } }
 
-    public static let scriptExtensions: Set<String> = ["ps1", "bat", "cmd", "vbs", "js"]
-    public static let installerExtensions: Set<String> = ["msi", "msp", "mst"]
+    public static let scriptExtensions = AppLockerCollection.script.fileExtensions
+    public static let installerExtensions = AppLockerCollection.msi.fileExtensions
     static let oleMagic: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
 
     /// What AppLocker would make of a file called `fileName` whose first bytes are `head`.
