@@ -179,6 +179,7 @@ extension FileProblem {
         case .symlink: return "symlink"
         case .symlinkLoop: return "symlink-loop"
         case .changedWhileReading: return "changed-while-reading"
+        case .ambiguousName: return "ambiguous-name"
         case .ioError: return "io-error"
         }
     }

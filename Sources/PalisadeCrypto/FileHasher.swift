@@ -22,6 +22,9 @@ public enum FileProblem: Error, Hashable, Sendable, CustomStringConvertible {
     case symlinkLoop
     /// Size, modification time or identity changed while the file was read.
     case changedWhileReading
+    /// On a case-insensitive (Windows) volume: several entries' names equal the one looked for but
+    /// for case, and which one Windows would open is not known. The names as spelt on disk.
+    case ambiguousName([String])
     case ioError(Int32)
 
     public var description: String {
@@ -33,6 +36,8 @@ public enum FileProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case .symlink: return "symbolic link, not followed"
         case .symlinkLoop: return "Too many levels of symbolic links"
         case .changedWhileReading: return "file changed while it was being read; no hash"
+        case .ambiguousName(let names):
+            return "several names match case-insensitively (\(names.joined(separator: ", "))); which one Windows would open is not known"
         case .ioError(let code): return String(cString: strerror(code))
         }
     }

@@ -10,7 +10,8 @@ import PalisadeModel
 /// an allow covers a path with its hash (trust entry), a hash anywhere (hash-only rule), a path
 /// (path-only rule) or a directory prefix; a deny matches its hash anywhere, its path, or its folder.
 struct Coverage {
-    // Paths are compared by their bytes, as the enforcers compare them (see ExactString).
+    // Paths are compared by their bytes, as the enforcers compare them (see ExactString), in
+    // the form `EndpointPaths.key` gives them (on Windows, case-folded).
     private var allowedAtPath: [ExactString: Set<String>] = [:]  // endpoint path → hashes ("*" = any)
     private var allowedHashes = Set<String>()
     private var allowedDirectories: [ExactString] = []
@@ -23,16 +24,16 @@ struct Coverage {
         for (index, rule) in rules.enumerated() {
             // Index a rule under its declared path and under its resolved one (/bin/x → /usr/bin/x).
             var keys: [ExactString] = []
-            if let path = rule.path { keys.append(ExactString(paths.normalized(path))) }
-            if let host = resolved[index] { keys.append(ExactString(paths.display(fs.endpointPath(of: host)))) }
+            if let path = rule.path { keys.append(paths.key(path)) }
+            if let host = resolved[index] { keys.append(paths.key(found: paths.display(fs.endpointPath(of: host)))) }
             switch (rule.decision, rule.pathMatch) {
             case (.allow, .directory?):
-                if let path = rule.path { allowedDirectories.append(ExactString(paths.normalized(path))) }
+                if let path = rule.path { allowedDirectories.append(paths.key(path)) }
             case (.allow, _):
                 if keys.isEmpty, let hash = rule.sha256 { allowedHashes.insert(hash) }
                 for key in keys { allowedAtPath[key, default: []].insert(rule.sha256 ?? "*") }
             case (.deny, .directory?):
-                if let path = rule.path { deniedDirectories.append((ExactString(paths.normalized(path)), rule)) }
+                if let path = rule.path { deniedDirectories.append((paths.key(path), rule)) }
             case (.deny, _):
                 if let hash = rule.sha256 { deniedByHash[hash] = deniedByHash[hash] ?? rule }
                 if rule.sha256 == nil { for key in keys { deniedAtPath[key] = rule } }
@@ -41,15 +42,16 @@ struct Coverage {
     }
 
     /// The rule denying a file with this hash anywhere, or (when `endpoint` is given) at this path.
-    func deniedRule(hash: String, endpoint: String?) -> ResolvedRule? {
+    /// `endpoint`: a found file's `EndpointPaths.key(found:)`.
+    func deniedRule(hash: String, endpoint: ExactString?) -> ResolvedRule? {
         if let rule = deniedByHash[hash] { return rule }
-        guard let endpoint = endpoint.map(ExactString.init) else { return nil }
+        guard let endpoint else { return nil }
         if let rule = deniedAtPath[endpoint] { return rule }
         return deniedDirectories.first { endpoint.hasBytePrefix($0.0) }?.1
     }
 
-    func isAllowed(hash: String, endpoint: String) -> Bool {
-        let endpoint = ExactString(endpoint)
+    /// `endpoint`: a found file's `EndpointPaths.key(found:)`.
+    func isAllowed(hash: String, endpoint: ExactString) -> Bool {
         if let hashes = allowedAtPath[endpoint], hashes.contains(hash) || hashes.contains("*") { return true }
         if allowedHashes.contains(hash) { return true }
         return allowedDirectories.contains { endpoint.hasBytePrefix($0) }
@@ -57,7 +59,8 @@ struct Coverage {
 }
 
 /// Endpoint path forms: Linux paths as they are; Windows paths (`C:\…`, `%PROGRAMFILES%\…`)
-/// mapped onto a mounted volume's folders, compared case-insensitively.
+/// mapped onto a mounted volume's folders, compared case-insensitively as Windows compares names
+/// (``WindowsCaseFolding``), and found files shown as spelt on disk.
 struct EndpointPaths {
     var platform: Platform
 
@@ -69,19 +72,30 @@ struct EndpointPaths {
         }
     }
 
-    /// The form rules are compared in.
-    func normalized(_ path: String) -> String {
+    /// The form a rule's path is compared in.
+    func key(_ path: String) -> ExactString {
         switch platform {
-        case .linux: return path
-        case .windows: return (WindowsVolume.nativePath(path) ?? path).lowercased()
+        case .linux: return ExactString(path)
+        case .windows: return ExactString(WindowsCaseFolding.fold(WindowsVolume.nativePath(path) ?? path))
         }
     }
 
-    /// How a found file is shown and compared.
-    func display(_ path: RawPath) -> String {
+    /// The form a found file's endpoint path (as ``display(_:)`` shows it) is compared in.
+    func key(found endpoint: String) -> ExactString {
         switch platform {
-        case .linux: return path.description
-        case .windows: return path.description.lowercased()
+        case .linux: return ExactString(endpoint)
+        case .windows: return ExactString(WindowsCaseFolding.fold(endpoint))
+        }
+    }
+
+    /// How a found file is shown: its endpoint path as spelt on disk, on either platform.
+    func display(_ path: RawPath) -> String { path.description }
+
+    /// How names are matched when a path is resolved inside the root.
+    var nameMatching: RootedFileSystem.NameMatching {
+        switch platform {
+        case .linux: return .exact
+        case .windows: return .windows
         }
     }
 }

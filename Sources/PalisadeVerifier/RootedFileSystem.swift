@@ -10,13 +10,27 @@ import PalisadeCrypto
 /// the root, so no symlink ever leads out of it. Nothing is opened for writing, ever.
 public final class RootedFileSystem: @unchecked Sendable {
     public let root: RawPath
+    public let names: NameMatching
     private var directoryCache: [[[UInt8]]: Resolution] = [:]
+    /// Per directory, on a Windows volume: folded name → the names of its entries that fold to it.
+    private var foldedEntries: [RawPath: [[UInt8]: [[UInt8]]]] = [:]
     static let maxSymlinks = 40
 
-    public init(root: String) {
+    /// How a path's components are matched against a directory's entries.
+    public enum NameMatching: Sendable {
+        /// Byte for byte, as Linux does.
+        case exact
+        /// As Windows does on an NTFS volume (``WindowsCaseFolding``): the entry spelt exactly so
+        /// when there is one, else the one entry equal but for case. Several such entries
+        /// (possible on a volume written from Linux) are reported, never guessed between.
+        case windows
+    }
+
+    public init(root: String, names: NameMatching = .exact) {
         var bytes = Array(root.utf8)
         while bytes.count > 1, bytes.last == 0x2F { bytes.removeLast() }
         self.root = RawPath(bytes: bytes)
+        self.names = names
     }
 
     public enum Resolution: Sendable {
@@ -45,11 +59,42 @@ public final class RootedFileSystem: @unchecked Sendable {
         }
         guard case .found(let directory, let directoryInfo) = parent else { return parent }
         guard directoryInfo.st_mode & S_IFMT == S_IFDIR else { return .problem(.notFound) }
-        let candidate = directory.appending(last)
         var info = stat()
-        guard candidate.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }
+        let name: [UInt8]
+        switch entry(last, in: directory, &info) {
+        case .success(let found): name = found
+        case .failure(let problem): return .problem(problem)
+        }
         if info.st_mode & S_IFMT == S_IFLNK { return resolveFully(all) }
-        return .found(candidate, info)
+        return .found(directory.appending(name), info)
+    }
+
+    /// The name of the entry `name` leads to in `directory`, with its `lstat` in `info`: `name`
+    /// itself, or on a Windows volume the one entry equal to it but for case.
+    private func entry(_ name: [UInt8], in directory: RawPath, _ info: inout stat) -> Result<[UInt8], FileProblem> {
+        guard directory.appending(name).withCString({ lstat($0, &info) }) != 0 else { return .success(name) }
+        let error = errno
+        guard error == ENOENT, names == .windows else { return .failure(.from(errno: error)) }
+        let matches: [[UInt8]]
+        if let cached = foldedEntries[directory] {
+            matches = cached[WindowsCaseFolding.fold(name)] ?? []
+        } else {
+            // Only read (opendir/readdir), and once per directory.
+            switch TreeWalker(symlinks: .never).readDirectory(directory) {
+            case .success(let entries):
+                let byFolded = Dictionary(grouping: entries, by: { WindowsCaseFolding.fold($0) })
+                foldedEntries[directory] = byFolded
+                matches = byFolded[WindowsCaseFolding.fold(name)] ?? []
+            case .failure(let problem):
+                return .failure(problem)
+            }
+        }
+        guard let match = matches.first else { return .failure(.notFound) }
+        guard matches.count == 1 else {
+            return .failure(.ambiguousName(matches.map { String(decoding: $0, as: UTF8.self) }.sorted()))
+        }
+        guard directory.appending(match).withCString({ lstat($0, &info) }) == 0 else { return .failure(.from(errno: errno)) }
+        return .success(match)
     }
 
     /// The endpoint path (inside the root) of a host path found under the root.
@@ -81,8 +126,12 @@ public final class RootedFileSystem: @unchecked Sendable {
                 _ = resolved.popLast()  // `..` never climbs above the root
                 continue
             }
-            let candidate = hostPath(resolved + [component])
-            guard candidate.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }
+            let name: [UInt8]
+            switch entry(component, in: hostPath(resolved), &info) {
+            case .success(let found): name = found
+            case .failure(let problem): return .problem(problem)
+            }
+            let candidate = hostPath(resolved + [name])
             if info.st_mode & S_IFMT == S_IFLNK {
                 symlinks += 1
                 if symlinks > Self.maxSymlinks { return .problem(.symlinkLoop) }
@@ -99,7 +148,7 @@ public final class RootedFileSystem: @unchecked Sendable {
                 continue
             }
             if !pending.isEmpty && info.st_mode & S_IFMT != S_IFDIR { return .problem(.notFound) }
-            resolved.append(component)
+            resolved.append(name)
         }
         if resolved.isEmpty {
             guard root.withCString({ lstat($0, &info) }) == 0 else { return .problem(.from(errno: errno)) }

@@ -76,9 +76,9 @@ public struct Verifier: Sendable {
 
     /// Resolves the scan locations and walks them (and the denied directories, when given).
     private func startScan(deniedDirectories: [String]?) -> Scan {
-        let fs = RootedFileSystem(root: root)
         let platform: Platform = WindowsVolume.looksLikeWindows(root: root) ? .windows : .linux
-        var scan = Scan(fs: fs, platform: platform, paths: EndpointPaths(platform: platform))
+        let paths = EndpointPaths(platform: platform)
+        var scan = Scan(fs: RootedFileSystem(root: root, names: paths.nameMatching), platform: platform, paths: paths)
         let scanEndpoints = (scanLocations ?? (platform == .linux ? Self.defaultLinuxScanLocations : Self.defaultWindowsScanLocations))
         for location in scanEndpoints + (deniedDirectories ?? []) {
             if let resolution = resolveLocation(location, scan) {
@@ -337,12 +337,13 @@ public struct Verifier: Sendable {
                 }
                 coverage = Coverage(rules: rules, resolved: resolved, fs: fs, paths: paths)
             }
+            let key = paths.key(found: endpoint)
             // A denied hash is the denied program whatever its mode; paths and folders deny programs.
-            if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: isExecutable ? endpoint : nil) {
+            if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: isExecutable ? key : nil) {
                 findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,
                                         rule: denied.provenance.location,
                                         message: "denied program found at \(endpoint)\(via)"))
-            } else if isExecutable, !coverage!.isAllowed(hash: digest.sha256.hex, endpoint: endpoint) {
+            } else if isExecutable, !coverage!.isAllowed(hash: digest.sha256.hex, endpoint: key) {
                 findings.append(Finding(.unlisted, check: "scan", path: endpoint, actual: actual,
                                         message: "executable \(endpoint)\(via) is not allowed by the policy"))
             }

@@ -3,7 +3,7 @@ import PalisadeCompiler
 import PalisadeDSL
 import PalisadeModel
 import PalisadeTestSupport
-import PalisadeVerifier
+@testable import PalisadeVerifier
 import Testing
 
 /// verify on a mounted Windows volume, and against an effective AppLocker policy export.
@@ -40,6 +40,87 @@ struct WindowsVolumeTests {
         let dirty = Verifier(root: volume, scanLocations: [#"%PROGRAMFILES%"#]).verify(try LoadedBundle.load(bundle))
         #expect(dirty.findings.contains { $0.kind == .modified && $0.path == #"%PROGRAMFILES%\Acme\tool.ps1"# })
         #expect(dirty.findings.contains { $0.kind == .deniedPresent && $0.path == #"C:\Tools\bad.exe"# })
+    }
+
+    /// A volume with `Windows/System32`, so verify treats it as a Windows volume.
+    func makeVolume(_ dir: TemporaryDirectory) throws -> String {
+        let volume = dir.path + "/volume"
+        try FileManager.default.createDirectory(atPath: volume + "/Windows/System32", withIntermediateDirectories: true)
+        return volume
+    }
+
+    static let agent = "Write-Host 'northwind agent'\r\n"
+    static let logon = "@echo off\r\nnet use z: \\\\files\\share\r\n"
+
+    /// A bundle allowing two scripts at paths spelt otherwise on the volume.
+    func makeCaseBundle() throws -> (TemporaryDirectory, String) {
+        let dir = try TemporaryDirectory()
+        try dir.write("ref/msp-agent.ps1", Self.agent)
+        try dir.write("ref/logon.cmd", Self.logon)
+        let customer = Customer("northwind", name: "Northwind", mode: .enforce) {
+            Windows {
+                Allow.binary("ref/msp-agent.ps1", at: #"%PROGRAMFILES%\Northwind\msp-agent.ps1"#)
+                Allow.binary("ref/logon.cmd", at: #"C:\Scripts\logon.cmd"#)
+                Deny.path(#"C:\Tools\bad.exe"#)
+            }
+        }
+        let output = Compiler(workspace: dir.path, today: "2026-11-30").compile([customer.policy])
+        #expect(!output.hasErrors, "\(output.diagnostics)")
+        for bundle in output.bundles { try BundleWriter(outputDirectory: dir.path + "/out").write(bundle) }
+        return (dir, dir.path + "/out/northwind")
+    }
+
+    @Test("rule paths are found whatever their case on the volume, as Windows finds them")
+    func caseInsensitivePaths() throws {
+        let (dir, bundle) = try makeCaseBundle()
+        let volume = try makeVolume(dir)
+        try dir.write("volume/Program Files/NORTHWIND/msp-agent.ps1", Self.agent)
+        try dir.write("volume/scripts/LOGON.CMD", Self.logon)
+        try dir.write("volume/TOOLS/Bad.EXE", "MZ not really")
+        let report = Verifier(root: volume, scanLocations: [#"%PROGRAMFILES%"#, #"C:\Scripts"#])
+            .verify(try LoadedBundle.load(bundle))
+        let problems = report.findings.filter { $0.kind.isProblem }
+        #expect(problems.count == 1, "\(problems)")
+        #expect(report.findings.contains { $0.kind == .ok && $0.path == #"%PROGRAMFILES%\Northwind\msp-agent.ps1"# })
+        #expect(report.findings.contains { $0.kind == .ok && $0.path == #"C:\Scripts\logon.cmd"# })
+        #expect(report.findings.contains { $0.kind == .deniedPresent && $0.path == #"C:\Tools\bad.exe"# })
+        #expect(!report.findings.contains { $0.kind == .missing || $0.kind == .unlisted })
+    }
+
+    @Test("several names equal but for case: the exact one if there is one, else unknown, never a guess")
+    func ambiguousNames() throws {
+        let (dir, bundle) = try makeCaseBundle()
+        let volume = try makeVolume(dir)
+        try dir.write("volume/Program Files/Northwind/msp-agent.ps1", Self.agent)
+        try dir.write("volume/Scripts/LOGON.CMD", Self.logon)
+        try dir.write("volume/Scripts/Logon.Cmd", "@echo other\r\n")
+        func findings() throws -> [Finding] {
+            Verifier(root: volume, scanLocations: [#"%PROGRAMFILES%"#]).verify(try LoadedBundle.load(bundle))
+                .findings.filter { $0.path == #"C:\Scripts\logon.cmd"# }
+        }
+        let ambiguous = try findings()
+        #expect(ambiguous.count == 1 && ambiguous[0].kind == .unknown, "\(ambiguous)")
+        #expect(ambiguous.first?.actual?.contains("LOGON.CMD, Logon.Cmd") == true, "\(ambiguous)")
+
+        // The exact spelling is there too: that one is checked (the others do not match the rule).
+        try dir.write("volume/Scripts/logon.cmd", Self.logon)
+        try dir.write("volume/Scripts/LOGON.CMD", "@echo changed\r\n")
+        let exact = try findings()
+        #expect(exact.count == 1 && exact[0].kind == .ok, "\(exact)")
+    }
+
+    @Test("names compare as NTFS compares them: one character at a time, no normalisation")
+    func caseFolding() {
+        func same(_ a: String, _ b: String) -> Bool {
+            WindowsCaseFolding.fold(Array(a.utf8)) == WindowsCaseFolding.fold(Array(b.utf8))
+        }
+        #expect(same("logon.cmd", "LOGON.CMD"))
+        #expect(same("Program Files", "program files"))
+        #expect(same("\u{E9}t\u{E9}.ps1", "\u{C9}T\u{C9}.PS1"))
+        #expect(same("\u{3C3}", "\u{3A3}"))  // σ Σ
+        #expect(!same("stra\u{DF}e", "STRASSE"))
+        #expect(!same("caf\u{E9}", "cafe\u{301}"))
+        #expect(WindowsCaseFolding.fold([0x61, 0xFF, 0x62]) == [0x61, 0xFF, 0x62])  // not UTF-8: bytes
     }
 
     @Test func effectivePolicyComparison() throws {
