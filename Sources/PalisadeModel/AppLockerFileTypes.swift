@@ -3,7 +3,9 @@
 /// (finding programs on a mounted Windows volume) share.
 extension AppLockerCollection {
     /// Lower-case extensions, without the dot, and the collection AppLocker puts such a file in.
-    /// `.exe`/`.com` are not listed: the compiler puts every unlisted extension in Exe anyway.
+    /// Exe and Dll files are PE images, recognised by their content wherever they are run from (see
+    /// ``FileKind/isGovernedByAppLocker(_:fileName:)``); `.exe`/`.com` are not listed because
+    /// the compiler puts every unlisted extension in Exe anyway.
     public static let byFileExtension: [String: AppLockerCollection] = [
         "dll": .dll, "ocx": .dll,
         "ps1": .script, "bat": .script, "cmd": .script, "vbs": .script, "js": .script,
@@ -22,5 +24,19 @@ extension AppLockerCollection {
         guard let dot = fileName.lastIndex(of: ".") else { return nil }
         guard let collection = Self.byFileExtension[String(fileName[fileName.index(after: dot)...]).lowercased()] else { return nil }
         self = collection
+    }
+}
+
+extension FileKind {
+    /// What counts as a program on a Windows volume: what AppLocker governs. A PE image (`MZ`)
+    /// whatever its name, since it can be started or loaded under any name, and a script,
+    /// installer or package by its extension, since that is how Windows picks what runs it. The
+    /// POSIX mode means nothing there: ntfs-3g shows every file as 0777, or as its umask says.
+    public static func isGovernedByAppLocker(_ kind: FileKind, fileName: String) -> Bool {
+        if kind == .pe { return true }
+        switch AppLockerCollection(fileName: fileName) {
+        case .script?, .msi?, .appx?: return true
+        case .exe?, .dll?, nil: return false
+        }
     }
 }

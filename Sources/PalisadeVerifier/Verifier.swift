@@ -328,7 +328,15 @@ public struct Verifier: Sendable {
                 continue
             }
             let kind = FileKind.classify(head: digest.head)
-            let isExecutable = FileKind.isExecutable(kind, mode: digest.mode)
+            let isExecutable: Bool
+            switch platform {
+            case .linux:
+                isExecutable = FileKind.isExecutable(kind, mode: digest.mode)
+            case .windows:
+                // What AppLocker governs; the mode ntfs-3g shows says nothing about it.
+                let name = String(decoding: entries[listed].path.lastComponent, as: UTF8.self)
+                isExecutable = FileKind.isGovernedByAppLocker(kind, fileName: name)
+            }
             let actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
             if coverage == nil {
                 var resolved: [Int: RawPath] = [:]

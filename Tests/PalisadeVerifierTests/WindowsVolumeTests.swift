@@ -109,6 +109,38 @@ struct WindowsVolumeTests {
         #expect(exact.count == 1 && exact[0].kind == .ok, "\(exact)")
     }
 
+    @Test("on a Windows volume, programs are what AppLocker governs, whatever the mode")
+    func windowsExecutables() throws {
+        let (dir, bundle) = try makeCaseBundle()
+        let volume = try makeVolume(dir)
+        try dir.write("volume/Program Files/Northwind/msp-agent.ps1", Self.agent)
+        try dir.write("volume/Scripts/logon.cmd", Self.logon)
+        let programs = ["Evil/evil.ps1", "Evil/Run.BAT", "Evil/job.vbs", "Evil/setup.msi", "Evil/patch.msp",
+                        "Evil/app.msix", "Evil/lib.js", "Evil/renamed-pe.txt"]
+        for name in programs {
+            try dir.write("volume/Program Files/" + name, name.hasSuffix(".txt") ? "MZ\u{90}\0" : "payload\r\n", mode: 0o644)
+        }
+        let data = ["Evil/readme.txt", "Evil/config.json", "Evil/install.sh"]
+        for name in data {
+            try dir.write("volume/Program Files/" + name, name.hasSuffix(".sh") ? "#!/bin/sh\n" : "{}\n", mode: 0o777)
+        }
+        let report = Verifier(root: volume, scanLocations: [#"%PROGRAMFILES%"#]).verify(try LoadedBundle.load(bundle))
+        let unlisted = Set(report.findings.filter { $0.kind == .unlisted }.compactMap(\.path))
+        // Shown as spelt on disk.
+        #expect(unlisted == Set(programs.map { "/Program Files/" + $0 }), "\(unlisted.sorted())")
+    }
+
+    @Test("on a Linux host the execute bit still counts, and no extension does")
+    func linuxExecutablesUnchanged() throws {
+        let fixture = try HostFixture()
+        try fixture.host.write("tmp/run.bat", "payload\n", mode: 0o644)
+        try fixture.host.write("tmp/readme.txt", "text\n", mode: 0o755)
+        try fixture.host.write("tmp/Mixed-Case", "#!/bin/sh\n", mode: 0o644)
+        let report = try fixture.verify()
+        let unlisted = Set(report.findings.filter { $0.kind == .unlisted }.compactMap(\.path))
+        #expect(unlisted == ["/tmp/readme.txt", "/tmp/Mixed-Case"], "\(unlisted.sorted())")
+    }
+
     @Test("names compare as NTFS compares them: one character at a time, no normalisation")
     func caseFolding() {
         func same(_ a: String, _ b: String) -> Bool {
@@ -121,6 +153,17 @@ struct WindowsVolumeTests {
         #expect(!same("stra\u{DF}e", "STRASSE"))
         #expect(!same("caf\u{E9}", "cafe\u{301}"))
         #expect(WindowsCaseFolding.fold([0x61, 0xFF, 0x62]) == [0x61, 0xFF, 0x62])  // not UTF-8: bytes
+    }
+
+    @Test("the AppLocker extension table is the one the compiler chooses collections by")
+    func extensionTable() {
+        for (ext, collection) in AppLockerCollection.byFileExtension {
+            #expect(FileClassifier.appLockerCollection(path: #"C:\x\a."# + ext.uppercased(), kind: nil) == collection)
+        }
+        #expect(FileClassifier.appLockerCollection(path: #"C:\x\a.exe"#, kind: .pe) == .exe)
+        #expect(FileKind.isGovernedByAppLocker(.other, fileName: "A.PS1"))
+        #expect(!FileKind.isGovernedByAppLocker(.other, fileName: "a.dll"))  // a DLL is a PE image or nothing
+        #expect(!FileKind.isGovernedByAppLocker(.script, fileName: "a.sh"))
     }
 
     @Test func effectivePolicyComparison() throws {
