@@ -132,8 +132,9 @@ public struct TreeWalker: Sendable {
                 case .success(let target):
                     info = target
                 case .failure(let error):
-                    // A dangling link is a link to nothing: report it as such, a loop as a loop.
-                    report(Problem(path: path, problem: error.code == ENOENT ? .symlink : .from(errno: error.code)))
+                    // A link that was to be followed and cannot be: as sha256sum says it, "No such
+                    // file or directory" for a dangling one, a loop as a loop.
+                    report(Problem(path: path, problem: .from(errno: error.code)))
                     continue
                 }
                 type = FileType(mode: info.mode)

@@ -138,6 +138,16 @@ struct HashCommandTests {
         #expect(missing.status == 1)
         #expect(missing.err.contains("does-not-exist: No such file or directory"))
         #expect(missing.out.contains("/good\n"))
+
+        // A dangling link that is followed (an operand, or under -L): what sha256sum says of it.
+        #expect(symlink("nowhere", "\(dir.path)/dangling") == 0)
+        let dangling = try run(Paths.palisade, ["hash", "\(dir.path)/dangling"])
+        let reference = try run("/usr/bin/sha256sum", ["\(dir.path)/dangling"])
+        #expect(dangling.status == 1 && reference.status == 1)
+        // The same message after the program's name ("palisade: …", "/usr/bin/sha256sum: …").
+        #expect(dangling.err.split(separator: ":", maxSplits: 1).last == reference.err.split(separator: ":", maxSplits: 1).last)
+        let followed = try run(Paths.palisade, ["hash", "-r", "-L", dir.path], timeout: 60)
+        #expect(followed.err.contains("\(dir.path)/dangling: No such file or directory"))
     }
 
     @Test(.enabled(if: isRoot && which("setpriv") != nil, "needs root to drop to an unprivileged user"))
