@@ -155,11 +155,20 @@ struct DiagnosticsTests {
                 Deny.path(#"Program Files\x.exe"#)
                 Deny.path(#"%PROGRAMFILES%\..\x.exe"#)
                 Deny.path(#"C:\Tools\x.exe"#)
+                Deny.path("C:\\Tools\\..\\\u{301}x.exe")  // as Characters, '\' + accent hides the '..'
+                Deny.path(#"C:\Tools\"#)
+                Deny.path(#"C:\\Tools\x.exe"#)
+                Deny.path(#"C:\Tools\x.exe:hidden"#)
+                Deny.directory(#"C:\Tools\"#)
             }
         }
         let errors = compile([customer]).diagnostics.filter { $0.severity == .error }
         let lines = errors.compactMap(\.location?.line)
-        #expect(lines == [3, 4, 5, 6, 7, 10, 11, 12].map { line + $0 })
+        #expect(lines == [3, 4, 5, 6, 7, 10, 11, 12, 14, 15, 16, 17].map { line + $0 })
+        #expect(errors[8].message.hasSuffix("contains a '..' component"))
+        #expect(errors[9].message.hasSuffix("ends with '\\'; name a file (a folder is Allow.directory or Deny.directory)"))
+        #expect(errors[10].message.hasSuffix("contains an empty component ('\\\\')"))
+        #expect(errors[11].message.hasSuffix("contains ':' after the drive (an alternate data stream or a device name)"))
         #expect(errors[0].message == "linux endpoint path 'usr/bin/relative' is relative; Linux endpoint paths start with '/'")
         #expect(errors[1].message.hasSuffix("contains a '..' component"))
         #expect(errors[2].message.hasSuffix("contains a NUL character"))
@@ -167,6 +176,17 @@ struct DiagnosticsTests {
         #expect(errors[3].description == "\(Self.file):\(line + 6): error: linux endpoint path '/opt/new\\x0aline' contains a control character")
         #expect(errors[5].message.hasSuffix("contains '/'; Windows paths use '\\'"))
         #expect(errors[6].message.contains("is not absolute"))
+    }
+
+    @Test func sidsAreMadeOfASCIIDigits() {
+        let customer = Customer("acme", name: "Acme") {
+            Windows {
+                Allow.path(#"C:\Tools\x.exe"#).appliesTo(sid: "S-1-5-\u{FF13}\u{FF12}-545")  // fullwidth digits
+                Allow.path(#"C:\Tools\y.exe"#).appliesTo(sid: "S-1-5-32-545")
+            }
+        }
+        let errors = compile([customer]).diagnostics.filter { $0.severity == .error }
+        #expect(errors.map(\.message) == ["'S-1-5-\u{FF13}\u{FF12}-545' is not a SID (S-1-…)"])
     }
 
     @Test func emptyCustomerAndBadIDs() {
@@ -216,11 +236,17 @@ struct DiagnosticsTests {
                 Allow.directory("/opt/tools")
                 Deny.path("/opt/bad")
             }
+            Windows {
+                Allow.publisher("*")
+                Allow.publisher("O=CONTOSO", product: "*")
+                Deny.publisher("*")
+            }
         }
         let output = compile([customer])
         #expect(!output.hasErrors)
         let warnings = output.diagnostics.filter { $0.severity == .warning }
-        #expect(warnings.map(\.location) == [at(line + 3), at(line + 4)])
+        #expect(warnings.map(\.location) == [at(line + 3), at(line + 4), at(line + 8)])
+        #expect(warnings.last?.message.hasPrefix("allow of every signed file (publisher '*')") == true)
         #expect(warnings.allSatisfy { $0.customer == "acme" })
     }
 

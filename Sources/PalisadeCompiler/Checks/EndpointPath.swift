@@ -21,17 +21,29 @@ public enum EndpointPathCheck {
             if let problem = path.withUTF8({ linuxProblem(with: $0, isDirectory: isDirectory) }) { return problem }
         case .windows:
             if path.contains("/") { return "contains '/'; Windows paths use '\\'" }
-            let components = path.split(separator: "\\", omittingEmptySubsequences: false)
+            // Split on scalars, as Windows splits: as Characters, a '\' followed by a combining
+            // mark is one character, and "..\\\u{301}x" would hide its '..' component.
+            let components = path.unicodeScalars.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
             guard let first = components.first else { return "is empty" }
-            let isDrive = first.count == 2 && first.last == ":" && first.first!.isASCII && first.first!.isLetter
+            let firstScalars = Array(first.unicodeScalars)
+            let isDrive = firstScalars.count == 2 && firstScalars[1] == ":" && firstScalars[0].isASCII
+                && firstScalars[0].properties.isAlphabetic
             let isVariable = appLockerVariables.contains(first.uppercased())
             if !isDrive && !isVariable {
                 return "is not absolute; start with a drive (C:\\) or an AppLocker variable (\(appLockerVariables.sorted().joined(separator: ", ")))"
             }
-            if components.contains("..") { return "contains a '..' component" }
-            if components.contains(".") { return "contains a '.' component" }
+            let rest = components.dropFirst()
+            if rest.contains(where: { $0.unicodeScalars.elementsEqual("..".unicodeScalars) }) { return "contains a '..' component" }
+            if rest.contains(where: { $0.unicodeScalars.elementsEqual(".".unicodeScalars) }) { return "contains a '.' component" }
             if path.unicodeScalars.contains(where: { "<>\"|?".unicodeScalars.contains($0) }) {
                 return "contains a character Windows forbids in paths (< > \" | ?)"
+            }
+            if rest.contains(where: { $0.unicodeScalars.contains(":") }) {
+                return "contains ':' after the drive (an alternate data stream or a device name)"
+            }
+            if rest.dropLast().contains(where: \.isEmpty) { return "contains an empty component ('\\\\')" }
+            if !isDirectory && (rest.last?.isEmpty ?? true) {
+                return "ends with '\\'; name a file (a folder is Allow.directory or Deny.directory)"
             }
         }
         return nil

@@ -78,6 +78,8 @@ public struct PolicyChecks: Sendable {
         case .publisher(let condition):
             if condition.publisher.isEmpty && condition.reference == nil {
                 out.append(.error("publisher rule names no publisher and no signed reference binary", at: at))
+            } else if condition.publisher == "*" && condition.reference == nil && rule.decision == .allow {
+                out.append(.warning("allow of every signed file (publisher '*'): any signed program runs, signed remote-access tools included; name the publisher", at: at))
             }
         }
         out += WindowsPathChecks.check(rule)
@@ -112,6 +114,8 @@ public struct PolicyChecks: Sendable {
 
     static func isSID(_ sid: String) -> Bool {
         let parts = sid.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count >= 3 && parts[0] == "S" && parts.dropFirst().allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        // ASCII digits only: `isNumber` also takes '５' and '½', which no SID contains.
+        return parts.count >= 3 && parts[0] == "S"
+            && parts.dropFirst().allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }
