@@ -205,12 +205,15 @@ struct EmitterTests {
             Fixture.rule(.deny, source: "directory", path: "/opt/team,viewer/", directory: true, line: 2),
             Fixture.rule(.allow, source: "path", path: "/opt/x\ry", line: 3),
             Fixture.rule(.allow, source: "directory", path: "/opt/a b/", directory: true, line: 4),
+            // Relative (the policy checks refuse it as well): refused here, not left to the lint.
+            Fixture.rule(.deny, source: "path", path: "usr/bin/relative", line: 5),
         ]
         for rule in cases {
             let output = emitter.emit(Fixture.customer([rule]))
             #expect(output.diagnostics.count == 1)
             #expect(output.diagnostics.first?.severity == .error)
             #expect(output.diagnostics.first?.message.contains(rule.path!) == true)
+            #expect(output.diagnostics.first?.location?.line == rule.provenance.location.line)
             #expect(Fixture.ruleLines(output) == ["allow perm=execute all : trust=1", "deny_log perm=execute all : all"])
         }
     }

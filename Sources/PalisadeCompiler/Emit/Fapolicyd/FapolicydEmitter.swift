@@ -126,6 +126,8 @@ struct FapolicydPlan {
     /// merged-/usr host (see ``MergedUsr``).
     private func pathObjects(_ index: Int) -> (objects: [FapolicydRule.Object], problem: String?) {
         guard let path = sources[index].path else { return ([], nil) }
+        // (The policy checks refuse it too; this keeps it out of the rules file on its own.)
+        guard path.utf8.first == UInt8(ascii: "/") else { return ([], "is not absolute") }
         var objects: [FapolicydRule.Object] = []
         for spelling in MergedUsr.spellings(of: path) {
             if sources[index].pathMatch == .directory {
