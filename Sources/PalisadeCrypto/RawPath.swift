@@ -17,6 +17,35 @@ public struct RawPath: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Lossy display form (invalid UTF-8 shows as U+FFFD). Never use it to open a file.
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// For people to read and tell apart: the text where the bytes are UTF-8, and each byte of an
+    /// invalid sequence as `\xHH`, so `x\xff` and `x\xfe` do not both show as `x\u{FFFD}`.
+    /// Never use it to open a file, nor to compare paths.
+    public var displayText: String {
+        if let text = string { return text }
+        var out = ""
+        var position = 0
+        var bytesLeft = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        while true {
+            switch parser.parseScalar(from: &bytesLeft) {
+            case .valid(let encoded):
+                out.unicodeScalars.append(Unicode.UTF8.decode(encoded))
+                position += encoded.count
+            case .error(let length):
+                for byte in bytes[position..<(position + length)] { out += Self.escaped(byte) }
+                position += length
+            case .emptyInput:
+                return out
+            }
+        }
+    }
+
+    /// `\xHH`, lower-case hex.
+    public static func escaped(_ byte: UInt8) -> String {
+        let hex = Array("0123456789abcdef")
+        return "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
+    }
+
     /// The path as a String when its bytes are valid UTF-8.
     public var string: String? { String(validating: bytes, as: UTF8.self) }
 

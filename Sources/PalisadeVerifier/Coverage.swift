@@ -25,7 +25,7 @@ struct Coverage {
             // Index a rule under its declared path and under its resolved one (/bin/x → /usr/bin/x).
             var keys: [ExactString] = []
             if let path = rule.path { keys.append(paths.key(path)) }
-            if let host = resolved[index] { keys.append(paths.key(found: paths.display(fs.endpointPath(of: host)))) }
+            if let host = resolved[index] { keys.append(paths.key(found: fs.endpointPath(of: host))) }
             switch (rule.decision, rule.pathMatch) {
             case (.allow, .directory?):
                 if let path = rule.path { allowedDirectories.append(paths.key(path)) }
@@ -81,15 +81,16 @@ struct EndpointPaths {
     }
 
     /// The form a found file's endpoint path (as ``display(_:)`` shows it) is compared in.
-    func key(found endpoint: String) -> ExactString {
+    func key(found endpoint: RawPath) -> ExactString {
         switch platform {
-        case .linux: return ExactString(endpoint)
-        case .windows: return ExactString(WindowsCaseFolding.fold(endpoint))
+        case .linux: return ExactString(endpoint.description)
+        case .windows: return ExactString(WindowsCaseFolding.fold(endpoint.description))
         }
     }
 
-    /// How a found file is shown: its endpoint path as spelt on disk, on either platform.
-    func display(_ path: RawPath) -> String { path.description }
+    /// How a found file is shown: its endpoint path as spelt on disk, on either platform, with
+    /// the bytes of a name that is not UTF-8 as `\xHH` (see `RawPath.displayText`).
+    func display(_ path: RawPath) -> String { path.displayText }
 
     /// How names are matched when a path is resolved inside the root.
     var nameMatching: RootedFileSystem.NameMatching {

@@ -181,13 +181,8 @@ public struct LoadedBundle: Sendable {
     /// A bundle-relative name for a message, on one line: control characters, and the bytes of a
     /// name that is not UTF-8, written `\xHH`.
     static func displayName(_ bytes: [UInt8]) -> String {
-        func escaped(_ byte: UInt8) -> String {
-            let hex = Array("0123456789abcdef")
-            return "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : escaped($0) }.joined()
-        }
-        return text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? escaped(UInt8($0.value)) : String($0) }.joined()
+        RawPath(bytes: bytes).displayText.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? RawPath.escaped(UInt8($0.value)) : String($0)
+        }.joined()
     }
 }

@@ -317,7 +317,8 @@ public struct Verifier: Sendable {
             let listed = link?.entry ?? position
             let entry = link == nil && index.hasDuplicates ? index[entries[listed].path]! : listed
             if reported[entry] { continue }
-            let endpoint = paths.display(fs.endpointPath(of: entries[listed].path))
+            let endpointPath = fs.endpointPath(of: entries[listed].path)
+            let endpoint = paths.display(endpointPath)
             let via = link.map { " (run through the link \($0.link))" } ?? ""
             let digest: FileDigest
             switch digests[listed].result {
@@ -345,7 +346,7 @@ public struct Verifier: Sendable {
                 }
                 coverage = Coverage(rules: rules, resolved: resolved, fs: fs, paths: paths)
             }
-            let key = paths.key(found: endpoint)
+            let key = paths.key(found: endpointPath)
             // A denied hash is the denied program whatever its mode; paths and folders deny programs.
             if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: isExecutable ? key : nil) {
                 findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,

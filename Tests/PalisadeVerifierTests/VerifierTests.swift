@@ -35,6 +35,17 @@ struct VerifierTests {
         #expect(!kinds("/opt/caf\u{E9}/tool").contains(.unlisted))
     }
 
+    /// Two names that differ only in bytes that are not UTF-8 are two findings an operator can
+    /// tell apart (both showed as `x\u{FFFD}…` before).
+    @Test func namesThatAreNotUTF8AreShownEscaped() throws {
+        let fixture = try HostFixture()
+        try fixture.host.write(Array("opt/x".utf8) + [0xFF] + Array("/a".utf8), Array("#!/bin/sh\n".utf8), mode: 0o755)
+        try fixture.host.write(Array("opt/x".utf8) + [0xFE] + Array("a".utf8), Array("#!/bin/sh\n".utf8), mode: 0o755)
+        let report = try fixture.verify()
+        let unlisted = report.findings.filter { $0.kind == .unlisted }.compactMap(\.path)
+        #expect(unlisted == [#"/opt/x\xfea"#, #"/opt/x\xff/a"#])
+    }
+
     /// A link in a scanned folder runs what it leads to: that file is checked where it is, even
     /// outside the scanned folders (the enforcers judge it by that path too).
     @Test func linksAreCheckedWhereTheyLead() throws {
