@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalisadeCrypto
+import PalisadeModel
 import PalisadeWindows
 
 /// `palisade inspect`: what `Get-AppLockerFileInformation` prints on Windows, computed here.
@@ -104,18 +105,9 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
-    /// Values come from the file (VERSIONINFO, certificates): control characters are shown escaped.
-    static func singleLine(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += String(format: "\\x%02x", scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// Values come from the file (VERSIONINFO, certificates): control characters, and the
+    /// invisible ones that reorder what a terminal shows, are shown escaped.
+    static func singleLine(_ text: String) -> String { Diagnostic.singleLine(text) }
 }
 
 /// The `--format json` document of `palisade inspect`.

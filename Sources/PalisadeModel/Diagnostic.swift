@@ -53,9 +53,11 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
         return ([line] + notes.map(\.description)).joined(separator: "\n")
     }
 
-    /// Control characters in a message (a hostile path, say) are shown escaped: one diagnostic, one line.
+    /// Control characters in a message (a hostile path, say) are shown escaped: one diagnostic, one
+    /// line. So are the invisible characters that reorder or break what a terminal shows (see
+    /// ``appendSingleLine(_:to:)-(UnsafeBufferPointer<UInt8>,_)``).
     public static func singleLine(_ text: String) -> String {
-        if !text.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F }) { return text }
+        if !text.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xD8 || $0 == 0xE2 }) { return text }
         var out: [UInt8] = []
         appendSingleLine(Array(text.utf8), to: &out)
         return String(decoding: out, as: UTF8.self)
@@ -69,19 +71,61 @@ public struct Diagnostic: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// ``appendSingleLine(_:to:)`` of bytes in place, into any sink.
+    ///
+    /// ASCII control characters become `\xNN`. Characters that a terminal or a log viewer does not
+    /// show but acts on become `\u{NNNN}`: C1 controls (U+0085 NEXT LINE among them), the line and
+    /// paragraph separators, and the bidirectional marks, embeddings, overrides and isolates, with
+    /// which a file name such as `invoice\u{202E}fdp.exe` reads as `invoiceexe.pdf`.
     public static func appendSingleLine<Sink: ByteSink & ~Copyable>(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
+        let hex: StaticString = "0123456789abcdef"
         var start = 0  // first byte not yet copied
+        var from = 0   // where the next scan starts
         while true {
-            let i = ByteScan.firstControl(in: bytes, from: start, or: 0x7F, 0x7F)
-            out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-            guard i < bytes.count else { return }
-            let hex: StaticString = "0123456789abcdef"
-            out.append(0x5C)
-            out.append(0x78)
-            out.append(hex.utf8Start[Int(bytes[i] >> 4)])
-            out.append(hex.utf8Start[Int(bytes[i] & 0x0F)])
-            start = i + 1
+            let i = ByteScan.firstControl(in: bytes, from: from, or: 0x7F, 0x7F, orHighBytes: true)
+            guard i < bytes.count else {
+                out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start...]))
+                return
+            }
+            let lead = bytes[i]
+            if lead < 0x80 {
+                out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                out.append(0x5C)
+                out.append(0x78)
+                out.append(hex.utf8Start[Int(lead >> 4)])
+                out.append(hex.utf8Start[Int(lead & 0x0F)])
+                start = i + 1
+                from = start
+                continue
+            }
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+            if let scalar = invisibleFormatting(bytes, at: i) {
+                out.append(bytes: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                for byte in "\\u{".utf8 { out.append(byte) }
+                for shift in stride(from: 12, through: 0, by: -4) { out.append(hex.utf8Start[Int((scalar >> UInt32(shift)) & 0x0F)]) }
+                out.append(UInt8(ascii: "}"))
+                start = i + length
+            }
+            from = min(i + length, bytes.count)
         }
+    }
+
+    /// The scalar encoded at `i` when it is one that ``appendSingleLine(_:to:)-(UnsafeBufferPointer<UInt8>,_)``
+    /// escapes: U+0080–U+009F, U+061C, U+200E, U+200F, U+2028–U+202E, U+2066–U+2069.
+    static func invisibleFormatting(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32? {
+        func byte(_ k: Int) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
+        switch bytes[i] {
+        case 0xC2:
+            if let b = byte(1), (0x80...0x9F).contains(b) { return UInt32(b) }
+        case 0xD8:
+            if byte(1) == 0x9C { return 0x061C }
+        case 0xE2:
+            guard let b = byte(2) else { return nil }
+            if byte(1) == 0x80, b == 0x8E || b == 0x8F || (0xA8...0xAE).contains(b) { return 0x2000 + UInt32(b - 0x80) }
+            if byte(1) == 0x81, (0xA6...0xA9).contains(b) { return 0x2040 + UInt32(b - 0x80) }
+        default:
+            break
+        }
+        return nil
     }
 }
 

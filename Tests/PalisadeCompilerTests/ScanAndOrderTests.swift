@@ -33,7 +33,7 @@ import Testing
         #expect(!HexDigest.isSHA256(Self.digest.uppercased(), allowingUpperCase: false))
     }
 
-    @Test func singleLineEscapesEveryControlCharacterAndNothingElse() {
+    @Test func singleLineEscapesControlAndInvisibleFormattingCharactersAndNothingElse() {
         for value in Array(0..<0x20) + [0x7F] {
             let text = "a\(Character(Unicode.Scalar(UInt8(value))))é"
             let hex = String(value, radix: 16)
@@ -42,8 +42,24 @@ import Testing
             Diagnostic.appendSingleLine(Array(text.utf8), to: &bytes)
             #expect(bytes == Array(Diagnostic.singleLine(text).utf8))
         }
-        for text in ["", "plain", "caf\u{E9} \u{2026} \u{1D11E}", "\u{80}\u{9F}"] {
+        // What a terminal does not show but acts on: C1 controls, line and paragraph separators,
+        // bidirectional marks, embeddings, overrides and isolates.
+        for value: UInt32 in [0x80, 0x85, 0x9F, 0x61C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202D, 0x202E, 0x2066, 0x2069] {
+            let text = "a\(Character(Unicode.Scalar(value)!))é"
+            let hex = String(value, radix: 16)
+            #expect(Diagnostic.singleLine(text) == "a\\u{\(String(repeating: "0", count: 4 - hex.count) + hex)}é", "\(value)")
+            var bytes: [UInt8] = []
+            Diagnostic.appendSingleLine(Array(text.utf8), to: &bytes)
+            #expect(bytes == Array(Diagnostic.singleLine(text).utf8))
+        }
+        #expect(Diagnostic.singleLine("invoice\u{202E}fdp.exe\n") == "invoice\\u{202e}fdp.exe\\x0a")
+        // Their neighbours in UTF-8 stay as they are.
+        for text in ["", "plain", "caf\u{E9} \u{2026} \u{1D11E}", "\u{A0}\u{FF}\u{61B}\u{200D}\u{2027}\u{202F}\u{2030}\u{2065}\u{206A}",
+                     "\u{1F468}\u{200D}\u{1F469}"] {
             #expect(Diagnostic.singleLine(text) == text)
+            var bytes: [UInt8] = []
+            Diagnostic.appendSingleLine(Array(text.utf8), to: &bytes)
+            #expect(bytes == Array(text.utf8))
         }
     }
 
