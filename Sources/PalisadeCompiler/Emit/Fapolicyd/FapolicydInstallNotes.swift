@@ -43,6 +43,10 @@ enum FapolicydInstallNotes {
             of `rules.d` where those denials must hold. `trust=1` covers every trust source on the host,
             not only this bundle's file. Denials apply to execution (`perm=execute`); a script passed to
             an interpreter is opened, not executed, and is left to the stock interpreter rules.
+            fapolicyd matches the path the kernel resolved: on merged-/usr hosts (Debian 12) that is
+            `/usr/bin/x` for `/bin/x`, so every rule and trust entry under `/bin`, `/sbin` or `/lib*` is
+            also written under `/usr`. Other links (`/etc/alternatives`) are not followed: name the
+            real file in the policy.
 
             **Lock-out warning:** in enforce mode everything that is not allowed here or trusted
             elsewhere is denied execution, root included: system programs and the dynamic linker must be
