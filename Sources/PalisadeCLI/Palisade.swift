@@ -13,6 +13,13 @@ public struct Palisade: ParsableCommand {
     )
 
     public init() {}
+
+    /// No command: the usage on stderr and exit 2, as for any other bad arguments (a script that
+    /// lost its command must not read as success).
+    public func run() throws {
+        Terminal.err(Palisade.helpMessage() + "\n")
+        throw PalisadeExit.cannotRun
+    }
 }
 
 public enum PalisadeVersion {

@@ -175,6 +175,12 @@ struct HashCommandTests {
     @Test func badArgumentsExitWithTwo() throws {
         let result = try run(Paths.palisade, ["hash"])
         #expect(result.status == 2)
+        // No command at all: the usage on stderr, exit 2 (help asked for is still 0).
+        for binary in [Paths.palisade, Paths.endpoint] {
+            let none = try run(binary, [])
+            #expect(none.status == 2 && none.out.isEmpty && none.err.contains("SUBCOMMANDS:"), "\(binary)")
+        }
+        #expect(try run(Paths.palisade, ["--help"]).status == 0)
         let unknown = try run(Paths.palisade, ["hash", "--no-such-flag", "x"])
         #expect(unknown.status == 2)
         let authenticodeOfStandardInput = try run(Paths.palisade, ["hash", "--authenticode", "-"], stdin: Data("MZ".utf8))
