@@ -171,7 +171,9 @@ struct EmitterTests {
         let notes = try #require(emitter.emit(Fixture.everyConstruct()).installNotes)
         for needle in ["/etc/fapolicyd/rules.d/80-palisade-test.rules", "/etc/fapolicyd/trust.d/palisade-test",
                        "fagenrules --load", "fapolicyd-cli --update", "systemctl restart fapolicyd",
-                       "needs a restart", "permissive = 1", "integrity = sha256", "Why number 80"] {
+                       "needs a restart", "permissive = 1", "integrity = sha256", "Why number 80",
+                       "systemctl mask fapolicyd", "set `permissive = 0` and\n   `systemctl restart fapolicyd`",
+                       "/usr/share/fapolicyd/sample-rules/"] {
             #expect(notes.contains(needle), "install note lacks '\(needle)'")
         }
         let audit = try #require(emitter.emit(Fixture.everyConstruct(mode: .audit)).installNotes)

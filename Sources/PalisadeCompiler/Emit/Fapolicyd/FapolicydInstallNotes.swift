@@ -21,6 +21,10 @@ enum FapolicydInstallNotes {
 
             Steps, as root:
 
+            0. Installing the package starts the daemon at once, with `permissive = 0` and the stock
+               `deny_audit perm=execute all : all`: that blocks every program no trust source lists,
+               root's included. Install it stopped (`systemctl mask fapolicyd` before `apt-get install
+               fapolicyd`, or a `/usr/sbin/policy-rc.d` that exits 101), then do step 1 before starting it.
             1. For a first deployment set `permissive = 1` in `/etc/fapolicyd/fapolicyd.conf`, and
                `integrity = sha256` (with `none`, the default, a trusted path is trusted whatever its
                content; only `sha256` denies changed content). Make sure `/etc/fapolicyd/fapolicyd.rules`
@@ -29,20 +33,24 @@ enum FapolicydInstallNotes {
             3. `fagenrules --load` joins `rules.d/*.rules` into `/etc/fapolicyd/compiled.rules`
                (it exits 0 even on errors; `fagenrules --check` must then print `No change`).
             4. `fapolicyd-cli --update` reloads the trust database.
-            5. `systemctl restart fapolicyd`: **1.1.7 needs a restart for rule changes**; SIGHUP and
+            5. `systemctl unmask fapolicyd` if masked, then `systemctl restart fapolicyd`:
+               **1.1.7 needs a restart for rule and configuration changes**; SIGHUP and
                `fagenrules --load` reload only the trust database.
-            6. Check with `palisade verify`, read the logs, and only then set `permissive = 0`.
+            6. Check with `palisade verify`, read the logs, and only then set `permissive = 0` and
+               `systemctl restart fapolicyd` once more (the daemon reads its configuration at start).
 
             Why number \(number): fagenrules orders `rules.d` by number and the first matching rule wins.
-            At \(number) the fragment comes after the stock rules that keep the system running (the
-            dracut and package-updater loopholes, the ld_so pattern, ELF, shared-library and interpreter
-            rules, numbered 10–77) and before `90-deny-execute.rules`, `91-deny-lang.rules` and
-            `95-allow-open.rules`. Consequences: allows in stock files numbered below \(number) win over
-            Palisade's denials (`20-dracut.rules` allows root running trusted programs anything,
-            `42-trusted-elf.rules` every trusted file, `72-shell.rules` every shell script); leave them out
-            of `rules.d` where those denials must hold. `trust=1` covers every trust source on the host,
-            not only this bundle's file. Denials apply to execution (`perm=execute`); a script passed to
-            an interpreter is opened, not executed, and is left to the stock interpreter rules.
+            Debian's package installs one rules file, `90-deny-execute.rules` (`deny_audit perm=execute
+            all : all`); at \(number) the fragment comes before it, so Palisade's own final rule decides.
+            Nothing else in `rules.d` keeps the system running: the upstream rules numbered 10–77 (dracut
+            and package-updater loopholes, the ld_so pattern, ELF, shared-library and interpreter rules)
+            and 91/95 are only samples, in `/usr/share/fapolicyd/sample-rules/`. Copy in only those you
+            want, knowing that allows numbered below \(number) win over Palisade's denials
+            (`20-dracut.rules` allows root running trusted programs anything, `42-trusted-elf.rules`
+            every trusted file, `72-shell.rules` every shell script). `trust=1` covers every trust
+            source on the host, not only this bundle's file. Denials apply to execution
+            (`perm=execute`); a script passed to an interpreter is opened, not executed, and is left to
+            the interpreter rules.
             fapolicyd matches the path the kernel resolved: on merged-/usr hosts (Debian 12) that is
             `/usr/bin/x` for `/bin/x`, so every rule and trust entry under `/bin`, `/sbin` or `/lib*` is
             also written under `/usr`. Other links (`/etc/alternatives`) are not followed: name the

@@ -16,8 +16,8 @@ enum FapolicydRulesFile {
         line("# Generated; do not edit: change the policy and rebuild. Install as")
         line("# /etc/fapolicyd/rules.d/\(FapolicydEmitter.rulesNumber)-palisade-\(customerID).rules, run fagenrules --load and restart")
         line("# fapolicyd (1.1.7 reads rules only at start). See INSTALL.md.")
-        line("# Number \(FapolicydEmitter.rulesNumber): after the stock rules that keep the system running (dracut and updater")
-        line("# loopholes, ld_so pattern, ELF and interpreter rules) and before 90-deny-execute.")
+        line("# Number \(FapolicydEmitter.rulesNumber): before Debian's 90-deny-execute, after any upstream sample rules")
+        line("# (10-77) copied into rules.d, whose allows then win over these denials.")
         switch mode {
         case .enforce:
             line("# Enforce: denials are deny_log (syslog and audit); execution of anything else is denied.")
