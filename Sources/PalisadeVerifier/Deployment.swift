@@ -11,6 +11,8 @@ struct Deployment {
     /// True when the root is the running host, so kernel state (securityfs) describes it.
     var rootIsHost: Bool
     var apparmorProfilesFile: String
+    /// The process table, for whether fapolicyd runs (read only when `rootIsHost`).
+    var procDirectory = "/proc"
 
     /// Where each backend's bundle folder is installed on a host.
     static let installLocations: [(bundlePrefix: String, hostPrefix: String, backend: Backend)] = [
@@ -102,6 +104,13 @@ struct Deployment {
                                     actual: "permissive = \(permissive)",
                                     message: compliant ? "fapolicyd: daemon configuration fits \(mode.rawValue) mode"
                                                        : "fapolicyd: permissive = \(permissive) blocks nothing, the policy asks for enforce mode"))
+            // The trust file lists sizes and hashes; only `integrity = sha256` has the daemon check
+            // them (`none`, the default, trusts a listed path whatever it holds).
+            let integrity = Self.confValue(conf, key: "integrity") ?? "none"
+            findings.append(Finding(integrity == "sha256" ? .ok : .different, check: "fapolicyd", path: "/etc/fapolicyd/fapolicyd.conf",
+                                    expected: "integrity = sha256", actual: "integrity = \(integrity)",
+                                    message: integrity == "sha256" ? "fapolicyd: trusted files are checked by their SHA-256"
+                                        : "fapolicyd: integrity = \(integrity) trusts a listed path whatever its content; set integrity = sha256"))
         case .failure(.notFound):
             findings.append(Finding(.notDeployed, check: "fapolicyd", path: "/etc/fapolicyd/fapolicyd.conf", expected: "present",
                                     actual: "absent", message: "fapolicyd: not installed (no fapolicyd.conf)"))
@@ -109,7 +118,36 @@ struct Deployment {
             findings.append(Finding(.unknown, check: "fapolicyd", path: "/etc/fapolicyd/fapolicyd.conf", actual: problem.description,
                                     message: "fapolicyd: cannot read fapolicyd.conf: \(problem)"))
         }
+        if rootIsHost { findings.append(daemon()) }
         return findings
+    }
+
+    /// On the running host: fapolicyd runs, and started after `compiled.rules` and
+    /// `fapolicyd.conf` last changed (1.1.7 reads them only at start).
+    func daemon() -> Finding {
+        switch FapolicydDaemon(procDirectory: procDirectory).state() {
+        case .unknown(let why):
+            return Finding(.unknown, check: "fapolicyd", path: "fapolicyd", expected: "running", actual: "unknown",
+                           message: "fapolicyd: cannot tell whether the daemon runs: \(why)")
+        case .notRunning:
+            return Finding(.notDeployed, check: "fapolicyd", path: "fapolicyd", expected: "running", actual: "not running",
+                           message: "fapolicyd: the daemon is not running, so nothing is enforced or logged")
+        case .running(let started):
+            var changed: (path: String, time: Double)?
+            for path in ["/etc/fapolicyd/compiled.rules", "/etc/fapolicyd/fapolicyd.conf"] {
+                guard case .found(_, let info) = fs.resolve(path) else { continue }
+                let time = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+                if time > (changed?.time ?? -.infinity) { changed = (path, time) }
+            }
+            // The start time has the clock tick's precision (10 ms): allow one second.
+            if let changed, started + 1 < changed.time {
+                return Finding(.different, check: "fapolicyd", path: "fapolicyd", expected: "started after \(changed.path) changed",
+                               actual: "started before",
+                               message: "fapolicyd: the daemon started before \(changed.path) last changed and still enforces the previous version; restart it")
+            }
+            return Finding(.ok, check: "fapolicyd", path: "fapolicyd", expected: "running", actual: "running",
+                           message: "fapolicyd: the daemon runs and started after its rules and configuration last changed")
+        }
     }
 
     /// AppArmor: each top-level profile of the bundle loaded, in enforce or complain mode.

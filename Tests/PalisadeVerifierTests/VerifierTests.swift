@@ -203,7 +203,7 @@ struct VerifierTests {
         #expect(notDeployed.first?.check == "apparmor")
 
         try fixture.host.write("etc/fapolicyd/fapolicyd.conf", "permissive = 1\n# enforcing from now on\npermissive = 0\n")
-        let conf = try fixture.verify().findings.first { $0.path == "/etc/fapolicyd/fapolicyd.conf" }
+        let conf = try fixture.verify().findings.first { $0.path == "/etc/fapolicyd/fapolicyd.conf" && $0.expected == "permissive = 0" }
         #expect(conf?.kind == .ok && conf?.actual == "permissive = 0")
     }
 
