@@ -66,7 +66,7 @@ public struct Ed25519PublicKey: Hashable, Sendable {
 
     /// True when `signature` is a valid Ed25519 signature of `message` by this key.
     public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
-        guard signature.count == 64 else { return false }
+        guard signature.count == 64, Self.isCanonicalScalar(signature[32...]) else { return false }
         let status = rawRepresentation.withUnsafeBufferPointer { k in
             message.withUnsafeBufferPointer { m in
                 signature.withUnsafeBufferPointer { s in
@@ -75,6 +75,23 @@ public struct Ed25519PublicKey: Hashable, Sendable {
             }
         }
         return status == 0
+    }
+
+    /// The group order L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+    static let groupOrder: [UInt8] = [
+        0xED, 0xD3, 0xF5, 0x5C, 0x1A, 0x63, 0x12, 0x58, 0xD6, 0x9C, 0xF7, 0xA2, 0xDE, 0xF9, 0xDE, 0x14,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ]
+
+    /// RFC 8032 §5.1.7: S, the signature's second half, must be below L. Crypto++'s verifier does
+    /// not check it, so S + L passed as a second valid signature of the same message (OpenSSL
+    /// refuses it): a signed bundle could be altered byte-wise and still verify.
+    static func isCanonicalScalar(_ s: ArraySlice<UInt8>) -> Bool {
+        let s = Array(s)
+        for index in stride(from: 31, through: 0, by: -1) where s[index] != groupOrder[index] {
+            return s[index] < groupOrder[index]
+        }
+        return false  // S == L
     }
 }
 

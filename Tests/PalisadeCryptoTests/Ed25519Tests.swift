@@ -42,6 +42,24 @@ struct Ed25519Tests {
         #expect(!otherKey.publicKey.isValidSignature(sig, for: message))
     }
 
+    /// RFC 8032 §5.1.7: S must be below the group order L. With S + L the same equation holds,
+    /// so a verifier that does not check gives every message a second valid signature.
+    @Test func signaturesWithSAtOrAboveTheGroupOrderAreRejected() throws {
+        let key = try Ed25519PrivateKey(seed: seed)
+        let order = bytes("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")  // L, little-endian
+        var malleable = signature
+        var carry = 0
+        for index in 0..<32 {
+            let sum = Int(signature[32 + index]) + Int(order[index]) + carry
+            malleable[32 + index] = UInt8(sum & 0xFF)
+            carry = sum >> 8
+        }
+        #expect(carry == 0 && malleable != signature)
+        #expect(key.publicKey.isValidSignature(signature, for: []))
+        #expect(!key.publicKey.isValidSignature(malleable, for: []))
+        #expect(!key.publicKey.isValidSignature(Array(signature[..<32]) + order, for: []))  // S = L
+    }
+
     @Test func derRoundTripMatchesOpenSSLLayout() throws {
         let key = try Ed25519PrivateKey(seed: seed)
         // PKCS#8 v1 and SubjectPublicKeyInfo, byte for byte as OpenSSL writes them.
