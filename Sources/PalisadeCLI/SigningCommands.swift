@@ -35,23 +35,38 @@ struct KeygenCommand: ParsableCommand {
     var out: String
 
     func run() throws {
+        guard let last = out.split(separator: "/", omittingEmptySubsequences: false).last, !last.isEmpty else {
+            Terminal.err("palisade: error: --out '\(out)' names no file; give a prefix such as keys/palisade\n")
+            throw PalisadeExit.cannotRun
+        }
         let key = try Ed25519PrivateKey()
-        try write(out + ".key", KeyFiles.encodePEM(key.derRepresentation, label: "PRIVATE KEY"), mode: 0o600)
-        try write(out + ".pub", KeyFiles.encodePEM(key.publicKey.derRepresentation, label: "PUBLIC KEY"), mode: 0o644)
+        // Both files or neither: a failure on the second removes the first, so a retry is not
+        // refused by a lone (or empty) PREFIX.key.
+        var created: [String] = []
+        do {
+            for (path, text, mode) in [(out + ".key", KeyFiles.encodePEM(key.derRepresentation, label: "PRIVATE KEY"), mode_t(0o600)),
+                                       (out + ".pub", KeyFiles.encodePEM(key.publicKey.derRepresentation, label: "PUBLIC KEY"), mode_t(0o644))] {
+                try write(path, text, mode: mode, created: &created)
+            }
+        } catch {
+            for path in created { unlink(path) }
+            throw error
+        }
         Terminal.out("wrote \(out).key (private, 0600) and \(out).pub (public)\n")
     }
 
-    private func write(_ path: String, _ text: String, mode: mode_t) throws {
+    private func write(_ path: String, _ text: String, mode: mode_t, created: inout [String]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else {
             Terminal.err("palisade: error: cannot create \(path): \(String(cString: strerror(errno)))\n")
             throw PalisadeExit.cannotRun
         }
+        created.append(path)
         defer { close(fd) }
         _ = fchmod(fd, mode)  // whatever the umask
         let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-            Terminal.err("palisade: error: cannot write \(path)\n")
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
+            Terminal.err("palisade: error: cannot write \(path): \(String(cString: strerror(errno)))\n")
             throw PalisadeExit.cannotRun
         }
     }
@@ -86,16 +101,32 @@ struct PublishCommand: ParsableCommand {
         if signer == nil {
             Terminal.err("palisade: warning: publishing unsigned archives: endpoints cannot prove where they came from\n")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // Errors writing the archives cannot do the job: exit 2 with one line, not Foundation's dump.
+        func attempt(_ what: String, _ body: () throws -> Void) throws {
+            do { try body() } catch {
+                let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
+                    ?? (error as NSError).localizedDescription
+                Terminal.err("palisade: error: cannot write \(what): \(reason)\n")
+                throw PalisadeExit.cannotRun
+            }
+        }
+        try attempt(out) { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         for bundle in output.bundles {
             let signed = try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
             let archive = try BundleArchive.make(signed)
             let name = BundleArchive.fileName(for: signed)
-            try Data(archive).write(to: URL(fileURLWithPath: out + "/" + name), options: .atomic)
+            let path = out + "/" + name
+            // The signature first: an archive is never left beside the signature of another one.
             if let signer {
-                try Data(try signer.signature(for: archive)).write(to: URL(fileURLWithPath: out + "/" + name + ".sig"), options: .atomic)
+                let signature = try signer.signature(for: archive)
+                try attempt(path + ".sig") { try Data(signature).write(to: URL(fileURLWithPath: path + ".sig"), options: .atomic) }
+            } else if unlink(path + ".sig") != 0 && errno != ENOENT {
+                // An unsigned run replaces a signed archive of the same name: its signature must go.
+                Terminal.err("palisade: error: cannot remove \(path).sig, which signs another archive: \(String(cString: strerror(errno)))\n")
+                throw PalisadeExit.cannotRun
             }
-            Terminal.out("\(out)/\(name)\(signer == nil ? "" : " (+ .sig)")\n")
+            try attempt(path) { try Data(archive).write(to: URL(fileURLWithPath: path), options: .atomic) }
+            Terminal.out("\(path)\(signer == nil ? "" : " (+ .sig)")\n")
         }
     }
 }

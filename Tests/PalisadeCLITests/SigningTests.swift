@@ -43,6 +43,21 @@ struct SigningTests {
         #expect(try run(Paths.palisade, ["keygen", "--out", dir.path + "/msp"]).status == 2)
     }
 
+    /// Both files or neither; and a prefix must name a file.
+    @Test func keygenLeavesNoHalfPair() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("old.pub", "someone else's key\n")
+        let clash = try run(Paths.palisade, ["keygen", "--out", dir.path + "/old"])
+        #expect(clash.status == 2 && clash.err.contains("old.pub: File exists"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/old.key"))
+        #expect(try String(contentsOfFile: dir.path + "/old.pub", encoding: .utf8) == "someone else's key\n")
+        for prefix in [dir.path + "/", ""] {
+            let empty = try run(Paths.palisade, ["keygen", "--out", prefix], cwd: dir.path)
+            #expect(empty.status == 2 && empty.err.contains("names no file"), "'\(prefix)'")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["old.pub"])
+    }
+
     @Test func openSSLKeysAreAcceptedByPalisade() throws {
         let dir = try TemporaryDirectory()
         #expect(try run(openssl, ["genpkey", "-algorithm", "ed25519", "-out", dir.path + "/o.key"]).status == 0)
@@ -129,5 +144,17 @@ struct SigningTests {
         let listing = try run("/bin/tar", ["-tvzf", dir.path + "/a/" + acme]).out
         #expect(listing.contains("root/root") || listing.contains("0/0"))
         #expect(listing.contains("1970-01-01"))
+
+        // An unsigned run into the same folder replaces the archives: their old signatures go.
+        let unsignedRun = try run(Paths.palisade, ["publish", "--out", dir.path + "/a"], cwd: root, environment: ["PALISADE_SIGN_KEY": ""])
+        #expect(unsignedRun.status == 0, "\(unsignedRun.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/a").filter { $0.hasSuffix(".sig") }.isEmpty)
+
+        // A folder that cannot be written: exit 2 with one line, not a Foundation error dump.
+        try dir.write("file", "not a folder\n")
+        let blocked = try run(Paths.palisade, ["publish", "--out", dir.path + "/file", "--sign-key", dir.path + "/k.key"], cwd: root)
+        #expect(blocked.status == 2)
+        #expect(blocked.err.contains("palisade: error: cannot write \(dir.path)/file:") && !blocked.err.contains("NSCocoaErrorDomain"),
+                "\(blocked.err)")
     }
 }
