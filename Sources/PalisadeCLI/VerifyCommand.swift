@@ -35,10 +35,10 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Also list the checks that passed (text format).")
     var verbose = false
 
-    @Option(help: "Output format: text, json or junit.")
+    @Option(help: "Output format: text, json, jsonl (one compact JSON event per line, for log pipelines and SIEMs) or junit.")
     var format: VerifyFormat = .text
 
-    enum VerifyFormat: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
+    enum VerifyFormat: String, ExpressibleByArgument, CaseIterable { case text, json, jsonl, junit }
 
     func run() throws {
         var key: Ed25519PublicKey? = nil
@@ -57,8 +57,8 @@ struct VerifyCommand: ParsableCommand {
             throw PalisadeExit.cannotRun
         }
         var verifier = Verifier(root: root, scanLocations: scan.isEmpty ? nil : scan)
-        // Text lists passing checks only with --verbose; JSON and JUnit list every one.
-        verifier.listsPassingChecks = verbose || format != .text
+        // Text and JSON lines list passing checks only with --verbose; JSON and JUnit list every one.
+        verifier.listsPassingChecks = verbose || (format != .text && format != .jsonl)
         // Read now, reported (as before) only once the bundle has loaded.
         let effective = applockerEffective.map { FileManager.default.contents(atPath: $0).map(Array.init) }
         if let data = effective ?? nil { verifier.appLockerEffective = data }
@@ -91,6 +91,7 @@ struct VerifyCommand: ParsableCommand {
         switch format {
         case .text: Terminal.out(ReportFormats.text(report, verbose: verbose))
         case .json: Terminal.write(try Self.json(report))
+        case .jsonl: Terminal.write(try ReportFormats.jsonLines(report, verbose: verbose))
         case .junit: Terminal.out(ReportFormats.junit(report))
         }
         if !report.compliant { throw PalisadeExit.findings }

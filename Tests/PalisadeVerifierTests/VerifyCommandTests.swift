@@ -36,6 +36,24 @@ struct VerifyCommandTests {
         #expect(first["kind"] as? String == "unlisted")
         #expect(first["path"] as? String == "/tmp/dropper")
 
+        // JSON lines: every line one whole event (a log line is a message), problems then a summary.
+        try fixture.host.write("tmp/second\ndropper", "#!/bin/sh\n", mode: 0o755)
+        let jsonl = try verify(fixture, ["--format", "jsonl"])
+        #expect(jsonl.status == 1)
+        let lines = jsonl.out.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "")  // ends with a newline
+        let records = try lines.dropLast().map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+        }
+        #expect(records.map { $0["record"] as? String } == ["finding", "finding", "summary"])
+        #expect(records.dropLast().compactMap { $0["path"] as? String }.sorted() == ["/tmp/dropper", "/tmp/second\ndropper"])
+        #expect(records.allSatisfy { $0["customer"] as? String == "acme" && $0["root"] as? String == fixture.host.path })
+        #expect(records.last?["compliant"] as? Bool == false)
+        #expect((records.last?["summary"] as? [String: Int])?["unlisted"] == 2)
+        let verbose = try verify(fixture, ["--format", "jsonl", "--verbose"])
+        #expect(verbose.out.split(separator: "\n").count > records.count)  // passing checks too
+        try FileManager.default.removeItem(atPath: fixture.host.path + "/tmp/second\ndropper")
+
         let junit = try verify(fixture, ["--format", "junit"])
         #expect(junit.status == 1)
         #expect(junit.out.contains(#"<failure type="unlisted""#))
