@@ -41,11 +41,20 @@ struct Coverage {
         }
     }
 
-    /// The rule denying a file with this hash anywhere, or (when `endpoint` is given) at this path.
+    /// The deny rules with a hash, by hash (the first of each): what a file that is not a program
+    /// is checked against.
+    static func deniedByHash(_ rules: [ResolvedRule]) -> [String: ResolvedRule] {
+        var table: [String: ResolvedRule] = [:]
+        for rule in rules where rule.decision == .deny {
+            if let hash = rule.sha256, table[hash] == nil { table[hash] = rule }
+        }
+        return table
+    }
+
+    /// The rule denying a program with this hash anywhere, at this path or in this folder.
     /// `endpoint`: a found file's `EndpointPaths.key(found:)`.
-    func deniedRule(hash: String, endpoint: ExactString?) -> ResolvedRule? {
+    func deniedRule(hash: String, endpoint: ExactString) -> ResolvedRule? {
         if let rule = deniedByHash[hash] { return rule }
-        guard let endpoint else { return nil }
         if let rule = deniedAtPath[endpoint] { return rule }
         return deniedDirectories.first { endpoint.hasBytePrefix($0.0) }?.1
     }

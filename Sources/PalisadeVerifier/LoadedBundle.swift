@@ -161,7 +161,8 @@ public struct LoadedBundle: Sendable {
         case .directory: return .failure(.isDirectory)
         case let type: return .failure(.notRegularFile(type))
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        // One byte more than the size, so the read that finds the end needs no bigger buffer.
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
         var count = 0
         while true {
             if count == bytes.count { bytes += [UInt8](repeating: 0, count: max(4096, bytes.count)) }

@@ -97,6 +97,24 @@ public final class RootedFileSystem: @unchecked Sendable {
         return .success(match)
     }
 
+    /// Where a symbolic link that a walk found leads, inside the root. The walk descends no link,
+    /// so the link's folder is a real one: its target is read once and resolved from there, through
+    /// the folders ``resolve(_:)-(RawPath)`` has cached, instead of walking the whole path again.
+    public func resolveLink(_ link: RawPath) -> Resolution {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = link.withCString { p in
+            buffer.withUnsafeMutableBufferPointer {
+                readlink(p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count)
+            }
+        }
+        guard length >= 0 else { return .problem(.from(errno: errno)) }
+        let target = buffer[0..<length]
+        if target.first == 0x2F { return resolve(RawPath(bytes: Array(target))) }
+        let endpoint = endpointPath(of: link).bytes
+        let folder = endpoint[..<(endpoint.lastIndex(of: 0x2F) ?? 0)]
+        return resolve(RawPath(bytes: Array(folder) + [0x2F] + Array(target)))
+    }
+
     /// The endpoint path (inside the root) of a host path found under the root.
     public func endpointPath(of host: RawPath) -> RawPath {
         if root.bytes == [0x2F] { return host }
