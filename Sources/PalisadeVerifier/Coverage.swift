@@ -15,12 +15,15 @@ struct Coverage {
     private var allowedAtPath: [ExactString: Set<String>] = [:]  // endpoint path → hashes ("*" = any)
     private var allowedHashes = Set<String>()
     private var allowedDirectories: [ExactString] = []
-    private var deniedByHash: [String: ResolvedRule] = [:]
+    private let deniedByHash: [String: ResolvedRule]
     private var deniedAtPath: [ExactString: ResolvedRule] = [:]
     private var deniedDirectories: [(ExactString, ResolvedRule)] = []
 
     /// `resolved`: rule index → the host path its endpoint path leads to, for rules whose path was found.
-    init(rules: [ResolvedRule], resolved: [Int: RawPath], fs: RootedFileSystem, paths: EndpointPaths) {
+    /// `deniedByHash`: ``deniedByHash(_:)`` of the same rules.
+    init(rules: [ResolvedRule], resolved: [Int: RawPath], fs: RootedFileSystem, paths: EndpointPaths,
+         deniedByHash: [String: ResolvedRule]) {
+        self.deniedByHash = deniedByHash
         for (index, rule) in rules.enumerated() {
             // Index a rule under its declared path and under its resolved one (/bin/x → /usr/bin/x).
             var keys: [ExactString] = []
@@ -35,7 +38,6 @@ struct Coverage {
             case (.deny, .directory?):
                 if let path = rule.path { deniedDirectories.append((paths.key(path), rule)) }
             case (.deny, _):
-                if let hash = rule.sha256 { deniedByHash[hash] = deniedByHash[hash] ?? rule }
                 if rule.sha256 == nil { for key in keys { deniedAtPath[key] = rule } }
             }
         }

@@ -342,9 +342,9 @@ public struct Verifier: Sendable {
                 isExecutable = FileKind.isGovernedByAppLocker(kind, fileName: name)
             }
             let actual = "sha256 \(digest.sha256.hex) size \(digest.size)"
+            if deniedHashes == nil { deniedHashes = Coverage.deniedByHash(rules) }
             guard isExecutable else {
                 // A denied hash is the denied program whatever its mode; paths and folders deny programs.
-                if deniedHashes == nil { deniedHashes = Coverage.deniedByHash(rules) }
                 if let denied = deniedHashes![digest.sha256.hex] {
                     findings.append(Finding(.deniedPresent, check: "scan", path: endpoint, expected: "absent", actual: actual,
                                             rule: denied.provenance.location, message: "denied program found at \(endpoint)\(via)"))
@@ -356,7 +356,7 @@ public struct Verifier: Sendable {
                 for (ruleIndex, target) in ruleTargets.enumerated() {
                     if case .found(let host, _, _)? = target { resolved[ruleIndex] = host }
                 }
-                coverage = Coverage(rules: rules, resolved: resolved, fs: fs, paths: paths)
+                coverage = Coverage(rules: rules, resolved: resolved, fs: fs, paths: paths, deniedByHash: deniedHashes!)
             }
             let key = paths.key(found: endpointPath)
             if let denied = coverage!.deniedRule(hash: digest.sha256.hex, endpoint: key) {
