@@ -78,7 +78,7 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Compile, sign and archive each customer's bundle for distribution.",
         discussion: """
-            Writes DIR/<customer>-<version>.tar.gz (the version is derived from the manifest's hash) \
+            Writes DIR/<customer>-<version>.tar.gz (the version is derived from the archive's hash) \
             and, when signing, DIR/<customer>-<version>.tar.gz.sig (detached Ed25519 signature of the \
             archive) — the bundle inside also carries manifest.sig. Archives are identical across runs.
             """)
@@ -114,16 +114,13 @@ struct PublishCommand: ParsableCommand {
         for bundle in output.bundles {
             let signed = try signer.map { try BundleSigner.sign(bundle, with: $0) } ?? bundle
             let archive = try BundleArchive.make(signed)
-            let name = BundleArchive.fileName(for: signed)
+            let name = BundleArchive.fileName(for: signed, archive: archive)
             let path = out + "/" + name
-            // The signature first: an archive is never left beside the signature of another one.
+            // The name is the archive's hash, so a `.sig` beside it can only sign these bytes. (Ed25519
+            // signatures are deterministic: a rerun with the same key writes the same signature.)
             if let signer {
                 let signature = try signer.signature(for: archive)
                 try attempt(path + ".sig") { try Data(signature).write(to: URL(fileURLWithPath: path + ".sig"), options: .atomic) }
-            } else if unlink(path + ".sig") != 0 && errno != ENOENT {
-                // An unsigned run replaces a signed archive of the same name: its signature must go.
-                Terminal.err("palisade: error: cannot remove \(path).sig, which signs another archive: \(String(cString: strerror(errno)))\n")
-                throw PalisadeExit.cannotRun
             }
             try attempt(path) { try Data(archive).write(to: URL(fileURLWithPath: path), options: .atomic) }
             Terminal.out("\(path)\(signer == nil ? "" : " (+ .sig)")\n")

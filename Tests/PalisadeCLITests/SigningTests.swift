@@ -1,4 +1,5 @@
 import Foundation
+import PalisadeCrypto
 import PalisadeTestSupport
 import Testing
 
@@ -145,10 +146,26 @@ struct SigningTests {
         #expect(listing.contains("root/root") || listing.contains("0/0"))
         #expect(listing.contains("1970-01-01"))
 
-        // An unsigned run into the same folder replaces the archives: their old signatures go.
+        // Names are the archives' own hashes: an unsigned run, and a run signed by another key, write
+        // other archives under other names, and every .sig still signs the archive it sits beside.
+        #expect(try run(Paths.palisade, ["keygen", "--out", dir.path + "/k2"]).status == 0)
         let unsignedRun = try run(Paths.palisade, ["publish", "--out", dir.path + "/a"], cwd: root, environment: ["PALISADE_SIGN_KEY": ""])
         #expect(unsignedRun.status == 0, "\(unsignedRun.err)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/a").filter { $0.hasSuffix(".sig") }.isEmpty)
+        let otherKeyRun = try run(Paths.palisade, ["publish", "--out", dir.path + "/a", "--sign-key", dir.path + "/k2.key"], cwd: root)
+        #expect(otherKeyRun.status == 0, "\(otherKeyRun.err)")
+        let all = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/a").sorted()
+        #expect(all.filter { $0.hasSuffix(".tar.gz") }.count == 9)
+        #expect(all.filter { $0.hasSuffix(".tar.gz.sig") }.count == 6)
+        for archive in all where archive.hasSuffix(".tar.gz") {
+            let bytes = try #require(FileManager.default.contents(atPath: dir.path + "/a/" + archive))
+            #expect(archive.hasSuffix("-" + SHA256.hash([UInt8](bytes)).hex.prefix(16) + ".tar.gz"), "\(archive)")
+            guard all.contains(archive + ".sig") else { continue }
+            let checks = try ["k", "k2"].map { key in
+                try run(openssl, ["pkeyutl", "-verify", "-pubin", "-inkey", dir.path + "/\(key).pub", "-rawin",
+                                  "-in", dir.path + "/a/" + archive, "-sigfile", dir.path + "/a/" + archive + ".sig"]).status
+            }
+            #expect(checks.filter { $0 == 0 }.count == 1, "\(archive).sig verifies with exactly one key: \(checks)")
+        }
 
         // A folder that cannot be written: exit 2 with one line, not a Foundation error dump.
         try dir.write("file", "not a folder\n")

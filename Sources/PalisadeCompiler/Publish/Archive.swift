@@ -11,10 +11,11 @@ public enum BundleArchive {
     }
 
     /// `<customer>-<version>.tar.gz`, where the version is the first 16 hex digits of the
-    /// manifest's SHA-256: content-addressed, so a changed policy gets a new name.
-    public static func fileName(for bundle: BundleContents) -> String {
-        let manifest = bundle.files[BundleManifest.fileName] ?? []
-        return "\(bundle.customerID)-\(SHA256.hash(manifest).hex.prefix(16)).tar.gz"
+    /// archive's own SHA-256: content-addressed, so one name always means the same bytes. A changed
+    /// policy gets a new name, and so does the same policy unsigned or signed by another key (its
+    /// manifest.sig is inside), so no archive takes the name, or sits beside the `.sig`, of another.
+    public static func fileName(for bundle: BundleContents, archive: [UInt8]) -> String {
+        "\(bundle.customerID)-\(SHA256.hash(archive).hex.prefix(16)).tar.gz"
     }
 
     public static func make(_ bundle: BundleContents) throws -> [UInt8] {
