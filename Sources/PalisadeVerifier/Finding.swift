@@ -65,6 +65,9 @@ public struct VerifyReport: Codable, Hashable, Sendable {
     public var schemaVersion: Int
     public var customer: String
     public var bundle: String
+    /// SHA-256 of the bundle's manifest.json, which names every file of the bundle by its hash: which
+    /// bundle the host was checked against, so a fleet's reports show a host left on an older one.
+    public var manifestSHA256: String
     /// False when no trusted key was given: the bundle's origin was not proven.
     public var authenticated: Bool
     public var root: String
@@ -77,11 +80,12 @@ public struct VerifyReport: Codable, Hashable, Sendable {
 
     /// `passingNotListed`: `ok` results counted in the summary but not listed in `findings`
     /// (see ``Verifier/listsPassingChecks``).
-    public init(customer: String, bundle: String, authenticated: Bool, root: String, scanned: [String], findings: [Finding],
+    public init(customer: String, bundle: String, manifestSHA256: String, authenticated: Bool, root: String, scanned: [String], findings: [Finding],
                 passingNotListed: Int = 0) {
         self.schemaVersion = Self.schemaVersion
         self.customer = customer
         self.bundle = bundle
+        self.manifestSHA256 = manifestSHA256
         self.authenticated = authenticated
         self.root = root
         self.scanned = scanned

@@ -4,7 +4,7 @@ import PalisadeModel
 public enum ReportFormats {
     /// Problems one per line, then a summary line. Paths are shown with control characters escaped.
     public static func text(_ report: VerifyReport, verbose: Bool = false) -> String {
-        var out = "palisade verify: customer \(report.customer), bundle \(report.bundle), root \(report.root)\n"
+        var out = "palisade verify: customer \(report.customer), bundle \(report.bundle) (manifest \(report.manifestSHA256.prefix(16))), root \(report.root)\n"
         if !report.authenticated {
             out += "warning: the bundle is not authenticated (no --trusted-key): its origin is not proven\n"
         }
@@ -25,7 +25,8 @@ public enum ReportFormats {
     }
 
     /// One test suite per check (file, scan, fapolicyd, apparmor…), one test case per finding;
-    /// every problem is a failed test case, so CI systems list each one.
+    /// every problem is a failed test case, so CI systems list each one. Each suite names the
+    /// bundle's manifest by its hash in a property.
     public static func junit(_ report: VerifyReport) -> String {
         let groups = Dictionary(grouping: report.findings, by: \.check)
         let failures = report.findings.filter { $0.kind.isProblem }.count
@@ -35,6 +36,7 @@ public enum ReportFormats {
             let findings = groups[check]!
             let suiteFailures = findings.filter { $0.kind.isProblem }.count
             out += #"  <testsuite name="\#(xml(check))" tests="\#(findings.count)" failures="\#(suiteFailures)">"# + "\n"
+            out += #"    <properties><property name="manifest-sha256" value="\#(report.manifestSHA256)"/></properties>"# + "\n"
             for finding in findings {
                 let name = finding.path ?? finding.message
                 out += #"    <testcase classname="palisade.\#(xml(report.customer)).\#(xml(check))" name="\#(xml(name))""#

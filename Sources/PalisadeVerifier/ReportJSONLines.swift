@@ -14,6 +14,7 @@ extension ReportFormats {
         var customer: String
         var root: String
         var bundle: String
+        var manifestSHA256: String
         var authenticated: Bool
         var kind: String?
         var check: String?
@@ -32,6 +33,7 @@ extension ReportFormats {
             customer = report.customer
             root = report.root
             bundle = report.bundle
+            manifestSHA256 = report.manifestSHA256
             authenticated = report.authenticated
         }
     }

@@ -382,6 +382,7 @@ public struct Verifier: Sendable {
             findings.removeAll { $0.kind == .ok }
         }
         return VerifyReport(customer: bundle.manifest.customer.id, bundle: bundle.directory,
+                            manifestSHA256: SHA256.hash(bundle.manifestBytes).hex,
                             authenticated: bundle.authenticated, root: root, scanned: scanned, findings: findings,
                             passingNotListed: passing)
     }

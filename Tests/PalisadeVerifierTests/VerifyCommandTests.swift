@@ -1,4 +1,5 @@
 import Foundation
+import PalisadeCrypto
 import PalisadeTestSupport
 import Testing
 
@@ -24,12 +25,16 @@ struct VerifyCommandTests {
         #expect(text.status == 1)
         #expect(text.out.contains("unlisted: executable /tmp/dropper is not allowed by the policy"))
         #expect(text.out.contains("NOT COMPLIANT"))
+        // Every format names the bundle checked against by its manifest's hash.
+        let manifestHash = SHA256.hash(try #require(FileManager.default.contents(atPath: fixture.bundle + "/manifest.json"))).hex
+        #expect(text.out.hasPrefix("palisade verify: customer acme, bundle \(fixture.bundle) (manifest \(manifestHash.prefix(16))), root "))
 
         let json = try verify(fixture, ["--format", "json"])
         #expect(json.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
         #expect(document["schemaVersion"] as? Int == 1)
         #expect(document["compliant"] as? Bool == false)
+        #expect(document["manifestSHA256"] as? String == manifestHash)
         #expect((document["summary"] as? [String: Int])?["unlisted"] == 1)
         let findings = try #require(document["findings"] as? [[String: Any]])
         let first = try #require(findings.first)
@@ -48,6 +53,7 @@ struct VerifyCommandTests {
         #expect(records.map { $0["record"] as? String } == ["finding", "finding", "summary"])
         #expect(records.dropLast().compactMap { $0["path"] as? String }.sorted() == ["/tmp/dropper", "/tmp/second\ndropper"])
         #expect(records.allSatisfy { $0["customer"] as? String == "acme" && $0["root"] as? String == fixture.host.path })
+        #expect(records.allSatisfy { $0["manifestSHA256"] as? String == manifestHash })
         #expect(records.last?["compliant"] as? Bool == false)
         #expect((records.last?["summary"] as? [String: Int])?["unlisted"] == 2)
         let verbose = try verify(fixture, ["--format", "jsonl", "--verbose"])
@@ -57,6 +63,7 @@ struct VerifyCommandTests {
         let junit = try verify(fixture, ["--format", "junit"])
         #expect(junit.status == 1)
         #expect(junit.out.contains(#"<failure type="unlisted""#))
+        #expect(junit.out.contains(#"<property name="manifest-sha256" value="\#(manifestHash)"/>"#))
         if which("xmllint") != nil {
             let lint = try run(which("xmllint")!, ["--noout", "-"], stdin: junit.stdout)
             #expect(lint.status == 0, "\(lint.err)")
