@@ -31,12 +31,12 @@ struct Coverage {
             if let host = resolved[index] { keys.append(paths.key(found: fs.endpointPath(of: host))) }
             switch (rule.decision, rule.pathMatch) {
             case (.allow, .directory?):
-                if let path = rule.path { allowedDirectories.append(paths.key(path)) }
+                if let path = rule.path { allowedDirectories.append(paths.key(directory: path)) }
             case (.allow, _):
                 if keys.isEmpty, let hash = rule.sha256 { allowedHashes.insert(hash) }
                 for key in keys { allowedAtPath[key, default: []].insert(rule.sha256 ?? "*") }
             case (.deny, .directory?):
-                if let path = rule.path { deniedDirectories.append((paths.key(path), rule)) }
+                if let path = rule.path { deniedDirectories.append((paths.key(directory: path), rule)) }
             case (.deny, _):
                 if rule.sha256 == nil { for key in keys { deniedAtPath[key] = rule } }
             }
@@ -89,6 +89,14 @@ struct EndpointPaths {
         case .linux: return ExactString(path)
         case .windows: return ExactString(WindowsCaseFolding.fold(WindowsVolume.nativePath(path) ?? path))
         }
+    }
+
+    /// The form a folder rule's path is compared in, ending in `/` so that it matches only what is
+    /// inside the folder: `/opt/tools` must not cover `/opt/toolsevil/x`. (The compiler writes
+    /// folders with their separator; a bundle's manifest is not trusted to.)
+    func key(directory path: String) -> ExactString {
+        let key = self.key(path)
+        return key.string.utf8.last == UInt8(ascii: "/") ? key : ExactString(key.string + "/")
     }
 
     /// The form a found file's endpoint path (as ``display(_:)`` shows it) is compared in.

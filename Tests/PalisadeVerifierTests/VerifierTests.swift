@@ -107,6 +107,23 @@ struct VerifierTests {
         #expect(!report.findings.contains { $0.path == "/opt/remote-tool/README" && $0.kind.isProblem })
     }
 
+    /// A folder rule covers what is inside the folder only, even when a manifest (not written by
+    /// the compiler, which adds the separator) names the folder without its final `/`.
+    @Test func folderRulesStopAtTheFolder() throws {
+        let fixture = try HostFixture()
+        let manifestPath = fixture.bundle + "/manifest.json"
+        let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        let rule = #"{"decision" : "deny", "path" : "/opt/tools", "pathMatch" : "directory", "platform" : "linux", "provenance" : {"source" : "directory", "location" : {"file" : "hand.swift", "line" : 1}}},"#
+        #expect(manifest.contains(#""rules" : ["#))
+        try manifest.replacingOccurrences(of: #""rules" : ["#, with: #""rules" : ["# + rule)
+            .write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        try fixture.host.write("opt/tools/run", "#!/bin/sh\n", mode: 0o755)
+        try fixture.host.write("opt/toolsbox/run", "#!/bin/sh\n", mode: 0o755)
+        let report = Verifier(root: fixture.host.path, scanLocations: ["/opt"]).verify(try LoadedBundle.load(fixture.bundle))
+        #expect(report.findings.filter { $0.kind == .deniedPresent }.compactMap(\.path) == ["/opt/tools/run"])
+        #expect(report.findings.filter { $0.kind == .unlisted }.compactMap(\.path) == ["/opt/toolsbox/run"])
+    }
+
     /// `"../\u{301}x"` has no `/` character in Swift (`/` and the accent make one), but the kernel
     /// reads `..`: a manifest entry like it must not make verify read outside the bundle.
     @Test func manifestPathsAreCheckedAsTheKernelSplitsThem() throws {
