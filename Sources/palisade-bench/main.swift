@@ -154,10 +154,11 @@ case "build":
     exit(0)
 case "loop":
     let rest = Array(CommandLine.arguments.dropFirst(2))
-    guard rest.count == 1 || rest.count == 2 && rest[1] == "--read-only" else {
-        fail("usage: palisade-bench loop LIST [--read-only]")
+    let modes: [String: BareLoop.Mode] = ["": .read, "--read-only": .readOnly, "--mapped": .mapped]
+    guard rest.count == 1 || rest.count == 2, let mode = modes[rest.count == 2 ? rest[1] : ""] else {
+        fail("usage: palisade-bench loop LIST [--read-only | --mapped]")
     }
-    BareLoop.run(list: rest[0], hash: rest.count == 1)
+    BareLoop.run(list: rest[0], mode: mode)
     exit(0)
 case "verify-bundle":
     guard CommandLine.arguments.count == 4 else { fail("usage: palisade-bench verify-bundle ROOT OUT") }
